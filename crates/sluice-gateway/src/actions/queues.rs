@@ -1,0 +1,213 @@
+//! CreateQueue, GetQueueUrl, ListQueues, DeleteQueue, GetQueueAttributes,
+//! SetQueueAttributes and PurgeQueue.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use sluice_queue::{CatalogCommand, CatalogOutcome, Counts, PartitionCommand, QueueKey, QueueMeta};
+use sluice_sqs::{AttributeMap, Response, SqsError, TagMap};
+
+use super::{attribute_u64, now_ms, propose_catalog, propose_partition, queue_url_of, resolve_queue};
+use crate::context::RequestContext;
+use crate::http::Gateway;
+
+/// ListQueues returns at most this many URLs per page.
+const LIST_QUEUES_RESULTS_MAX: i32 = 1_000;
+
+/// Attributes computed on read, never stored or settable.
+const COMPUTED_ATTRIBUTES: [&str; 6] = [
+    "ApproximateNumberOfMessages",
+    "ApproximateNumberOfMessagesNotVisible",
+    "ApproximateNumberOfMessagesDelayed",
+    "CreatedTimestamp",
+    "LastModifiedTimestamp",
+    "QueueArn",
+];
+
+/// Every name GetQueueAttributes accepts besides `All`.
+const READABLE_ATTRIBUTES: [&str; 21] = [
+    "Policy",
+    "VisibilityTimeout",
+    "MaximumMessageSize",
+    "MessageRetentionPeriod",
+    "ApproximateNumberOfMessages",
+    "ApproximateNumberOfMessagesNotVisible",
+    "CreatedTimestamp",
+    "LastModifiedTimestamp",
+    "QueueArn",
+    "ApproximateNumberOfMessagesDelayed",
+    "DelaySeconds",
+    "ReceiveMessageWaitTimeSeconds",
+    "RedrivePolicy",
+    "FifoQueue",
+    "ContentBasedDeduplication",
+    "KmsMasterKeyId",
+    "KmsDataKeyReusePeriodSeconds",
+    "DeduplicationScope",
+    "FifoThroughputLimit",
+    "RedriveAllowPolicy",
+    "SqsManagedSseEnabled",
+];
+
+pub async fn create_queue(
+    gateway: &Gateway,
+    context: &RequestContext,
+    queue_name: String,
+    requested: AttributeMap,
+    tags: TagMap,
+) -> Result<Response, SqsError> {
+    let fifo = requested.get("FifoQueue").is_some_and(|value| value == "true");
+    sluice_sqs::validate_queue_name(&queue_name, fifo)?;
+    sluice_sqs::validate_queue_attributes(&requested, fifo, true)?;
+    super::tags::validate_tags(&tags)?;
+    let mut attributes = sluice_sqs::default_queue_attributes(fifo);
+    attributes.extend(requested.clone());
+    let key = QueueKey { account_id: context.account_id.clone(), region: context.region.clone(), name: queue_name };
+    let command = CatalogCommand::CreateQueue {
+        key,
+        fifo,
+        requested,
+        attributes,
+        tags,
+        partition_count: gateway.config.partitions_per_queue,
+    };
+    match propose_catalog(gateway, command).await? {
+        CatalogOutcome::Queue(meta) => Ok(Response::CreateQueue { queue_url: queue_url_of(context, &meta) }),
+        other => Err(SqsError::internal_error(format!("CreateQueue applied as {other:?}"))),
+    }
+}
+
+pub fn get_queue_url(
+    gateway: &Gateway,
+    context: &RequestContext,
+    queue_name: &str,
+    owner_account_id: Option<String>,
+) -> Result<Response, SqsError> {
+    let account_id = owner_account_id.unwrap_or_else(|| context.account_id.clone());
+    let key = QueueKey { account_id, region: context.region.clone(), name: queue_name.to_string() };
+    let catalog = gateway.node.catalog();
+    let meta = catalog.queue(&key).ok_or_else(SqsError::queue_does_not_exist)?;
+    Ok(Response::GetQueueUrl { queue_url: queue_url_of(context, meta) })
+}
+
+pub fn list_queues(
+    gateway: &Gateway,
+    context: &RequestContext,
+    prefix: Option<String>,
+    max_results: Option<i32>,
+    next_token: Option<String>,
+) -> Result<Response, SqsError> {
+    if let Some(max) = max_results {
+        if !(1..=LIST_QUEUES_RESULTS_MAX).contains(&max) {
+            return Err(SqsError::invalid_parameter_value(format!(
+                "Value {max} for parameter MaxResults is invalid. Reason: MaxResults must be an integer between 1 and 1000."
+            )));
+        }
+    }
+    let after = match next_token.filter(|token| !token.is_empty()) {
+        Some(token) => Some(decode_token(&token)?),
+        None => None,
+    };
+    let catalog = gateway.node.catalog();
+    let queues = catalog.list(&context.account_id, &context.region, prefix.as_deref().unwrap_or_default());
+    let remaining: Vec<&QueueMeta> =
+        queues.into_iter().filter(|meta| after.as_ref().is_none_or(|after| &meta.key.name > after)).collect();
+    let page_size = max_results.unwrap_or(LIST_QUEUES_RESULTS_MAX) as usize;
+    let page = &remaining[..remaining.len().min(page_size)];
+    // AWS returns a NextToken only when MaxResults was given and more queues remain.
+    let next_token = (max_results.is_some() && remaining.len() > page.len())
+        .then(|| URL_SAFE_NO_PAD.encode(page.last().expect("page is not empty").key.name.as_bytes()));
+    let queue_urls = page.iter().map(|meta| queue_url_of(context, meta)).collect();
+    Ok(Response::ListQueues { queue_urls, next_token })
+}
+
+fn decode_token(token: &str) -> Result<String, SqsError> {
+    URL_SAFE_NO_PAD
+        .decode(token.as_bytes())
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .ok_or_else(|| SqsError::invalid_parameter_value("Invalid NextToken value.".into()))
+}
+
+pub async fn delete_queue(gateway: &Gateway, context: &RequestContext, queue_url: &str) -> Result<Response, SqsError> {
+    let meta = resolve_queue(gateway, context, queue_url)?;
+    propose_catalog(gateway, CatalogCommand::DeleteQueue { key: meta.key }).await?;
+    Ok(Response::Empty { action: "DeleteQueue" })
+}
+
+pub fn get_queue_attributes(
+    gateway: &Gateway,
+    context: &RequestContext,
+    queue_url: &str,
+    names: &[String],
+) -> Result<Response, SqsError> {
+    let meta = resolve_queue(gateway, context, queue_url)?;
+    for name in names {
+        if name != "All" && !READABLE_ATTRIBUTES.contains(&name.as_str()) {
+            return Err(SqsError::invalid_attribute_name(format!("Unknown Attribute {name}.")));
+        }
+    }
+    let all = names.iter().any(|name| name == "All");
+    let wanted = |name: &str| all || names.iter().any(|requested| requested == name);
+
+    let mut attributes = AttributeMap::new();
+    for (name, value) in &meta.attributes {
+        if wanted(name) {
+            attributes.insert(name.clone(), value.clone());
+        }
+    }
+    if COMPUTED_ATTRIBUTES.iter().any(|name| wanted(name)) {
+        let counts = queue_counts(gateway, &meta);
+        let computed = [
+            ("ApproximateNumberOfMessages", counts.visible.to_string()),
+            ("ApproximateNumberOfMessagesNotVisible", counts.in_flight.to_string()),
+            ("ApproximateNumberOfMessagesDelayed", counts.delayed.to_string()),
+            ("CreatedTimestamp", (meta.created_ms / 1_000).to_string()),
+            ("LastModifiedTimestamp", (meta.last_modified_ms / 1_000).to_string()),
+            ("QueueArn", format!("arn:aws:sqs:{}:{}:{}", meta.key.region, meta.key.account_id, meta.key.name)),
+        ];
+        for (name, value) in computed {
+            if wanted(name) {
+                attributes.insert(name.to_string(), value);
+            }
+        }
+    }
+    Ok(Response::GetQueueAttributes { attributes })
+}
+
+/// Sums the approximate counts of every partition of a queue at this moment.
+fn queue_counts(gateway: &Gateway, meta: &QueueMeta) -> Counts {
+    let now_ms = now_ms();
+    let retention_ms = attribute_u64(meta, "MessageRetentionPeriod") * 1_000;
+    let mut total = Counts::default();
+    for &group_id in &meta.partition_groups {
+        if let Some(cell) = gateway.node.partition(group_id) {
+            let counts = cell.read().counts(now_ms, retention_ms);
+            total.visible += counts.visible;
+            total.in_flight += counts.in_flight;
+            total.delayed += counts.delayed;
+        }
+    }
+    total
+}
+
+pub async fn set_queue_attributes(
+    gateway: &Gateway,
+    context: &RequestContext,
+    queue_url: &str,
+    attributes: AttributeMap,
+) -> Result<Response, SqsError> {
+    let meta = resolve_queue(gateway, context, queue_url)?;
+    sluice_sqs::validate_queue_attributes(&attributes, meta.fifo, false)?;
+    propose_catalog(gateway, CatalogCommand::SetQueueAttributes { key: meta.key, attributes }).await?;
+    Ok(Response::Empty { action: "SetQueueAttributes" })
+}
+
+pub async fn purge_queue(gateway: &Gateway, context: &RequestContext, queue_url: &str) -> Result<Response, SqsError> {
+    let meta = resolve_queue(gateway, context, queue_url)?;
+    let queue_url = queue_url_of(context, &meta);
+    for &group_id in &meta.partition_groups {
+        let command = PartitionCommand::Purge { queue_name: queue_url.clone() };
+        propose_partition(gateway, group_id, command).await?;
+    }
+    Ok(Response::Empty { action: "PurgeQueue" })
+}

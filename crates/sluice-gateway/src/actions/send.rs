@@ -1,0 +1,155 @@
+//! SendMessage and SendMessageBatch.
+
+use sha2::{Digest, Sha256};
+use sluice_queue::{NewMessage, PartitionCommand, PartitionOutcome, QueueMeta, SendOutcome};
+use sluice_sqs::{BatchResultError, MessageAttributes, Response, SendEntry, SendResult, SqsError};
+
+use super::{attribute_is_true, attribute_u64, partition_for_send, propose_partition, resolve_queue};
+use crate::context::RequestContext;
+use crate::errors::batch_code;
+use crate::http::Gateway;
+
+/// The sum of all message sizes in one SendMessageBatch may not exceed this.
+const BATCH_PAYLOAD_BYTES_MAX: usize = 1_048_576;
+
+pub async fn send_message(
+    gateway: &Gateway,
+    context: &RequestContext,
+    queue_url: &str,
+    entry: SendEntry,
+) -> Result<Response, SqsError> {
+    let meta = resolve_queue(gateway, context, queue_url)?;
+    let message = prepare(&meta, context, &entry)?;
+    let mut sent = propose_send(gateway, &meta, vec![message]).await?;
+    let outcome = sent.pop().ok_or_else(|| SqsError::internal_error("SendMessage applied no message".into()))?;
+    Ok(Response::SendMessage(send_result(&meta, &entry, outcome)))
+}
+
+pub async fn send_message_batch(
+    gateway: &Gateway,
+    context: &RequestContext,
+    queue_url: &str,
+    entries: Vec<SendEntry>,
+) -> Result<Response, SqsError> {
+    let meta = resolve_queue(gateway, context, queue_url)?;
+    let ids: Vec<&str> = entries.iter().map(|entry| entry.id.as_str()).collect();
+    sluice_sqs::validate_batch_ids(&ids)?;
+    let payload_bytes: usize = entries.iter().map(entry_size).sum();
+    if payload_bytes > BATCH_PAYLOAD_BYTES_MAX {
+        return Err(SqsError::batch_request_too_long(format!(
+            "Batch requests cannot be longer than {BATCH_PAYLOAD_BYTES_MAX} bytes. You have sent {payload_bytes} bytes."
+        )));
+    }
+
+    let mut failed = Vec::new();
+    let mut accepted = Vec::new();
+    let mut messages = Vec::new();
+    for entry in entries {
+        match prepare(&meta, context, &entry) {
+            Ok(message) => {
+                messages.push(message);
+                accepted.push(entry);
+            }
+            Err(error) => failed.push(BatchResultError {
+                id: entry.id.clone(),
+                code: batch_code(&error),
+                message: error.message.clone(),
+                sender_fault: error.sender_fault(),
+            }),
+        }
+    }
+    let mut successful = Vec::new();
+    if !messages.is_empty() {
+        let sent = propose_send(gateway, &meta, messages).await?;
+        for (entry, outcome) in accepted.iter().zip(sent) {
+            successful.push((entry.id.clone(), send_result(&meta, entry, outcome)));
+        }
+    }
+    Ok(Response::SendMessageBatch { successful, failed })
+}
+
+/// Size of a message as AWS counts it against MaximumMessageSize.
+fn entry_size(entry: &SendEntry) -> usize {
+    let attributes: usize = entry
+        .message_attributes
+        .iter()
+        .map(|(name, value)| {
+            let value_bytes = value.string_value.as_ref().map_or(0, String::len)
+                + value.binary_value.as_ref().map_or(0, Vec::len);
+            name.len() + value.data_type.len() + value_bytes
+        })
+        .sum();
+    entry.message_body.len() + attributes
+}
+
+/// Validates one entry against the queue and builds the message to propose.
+fn prepare(meta: &QueueMeta, context: &RequestContext, entry: &SendEntry) -> Result<NewMessage, SqsError> {
+    let max_message_bytes = attribute_u64(meta, "MaximumMessageSize") as usize;
+    let content_based = attribute_is_true(meta, "ContentBasedDeduplication");
+    sluice_sqs::validate_send_entry(entry, max_message_bytes, meta.fifo, content_based)?;
+
+    let delay_s = match entry.delay_seconds {
+        Some(delay_s) => delay_s as u64,
+        None => attribute_u64(meta, "DelaySeconds"),
+    };
+    let deduplication_id = match (&entry.message_deduplication_id, meta.fifo) {
+        (Some(id), true) => Some(id.clone()),
+        (None, true) => Some(hex::encode(Sha256::digest(entry.message_body.as_bytes()))),
+        (_, false) => None,
+    };
+    let trace_header = entry
+        .message_system_attributes
+        .get("AWSTraceHeader")
+        .and_then(|value| value.string_value.clone());
+    Ok(NewMessage {
+        message_id: uuid::Uuid::new_v4().to_string(),
+        body: entry.message_body.clone(),
+        attributes: encode_attributes(&entry.message_attributes),
+        sender_id: context.sender_id.clone(),
+        trace_header,
+        group_id: entry.message_group_id.clone(),
+        deduplication_id,
+        delay_ms: delay_s * 1_000,
+    })
+}
+
+async fn propose_send(gateway: &Gateway, meta: &QueueMeta, messages: Vec<NewMessage>) -> Result<Vec<SendOutcome>, SqsError> {
+    let command = PartitionCommand::Send {
+        fifo: meta.fifo,
+        deduplicate_per_group: meta.attributes.get("DeduplicationScope").is_some_and(|scope| scope == "messageGroup"),
+        messages,
+    };
+    match propose_partition(gateway, partition_for_send(meta), command).await? {
+        PartitionOutcome::Sent(sent) => Ok(sent),
+        other => Err(SqsError::internal_error(format!("SendMessage applied as {other:?}"))),
+    }
+}
+
+fn send_result(meta: &QueueMeta, entry: &SendEntry, outcome: SendOutcome) -> SendResult {
+    SendResult {
+        message_id: outcome.message_id,
+        md5_of_message_body: sluice_sqs::md5_of_body(&entry.message_body),
+        md5_of_message_attributes: sluice_sqs::md5_of_message_attributes(&entry.message_attributes),
+        md5_of_message_system_attributes: sluice_sqs::md5_of_message_attributes(&entry.message_system_attributes),
+        sequence_number: meta.fifo.then(|| sequence_number(outcome.sequence)),
+    }
+}
+
+/// FIFO sequence numbers as AWS shows them: a large decimal that only grows.
+pub(crate) fn sequence_number(sequence: u64) -> String {
+    (10_000_000_000_000_000_000u128 + u128::from(sequence)).to_string()
+}
+
+pub(crate) fn encode_attributes(attributes: &MessageAttributes) -> Vec<u8> {
+    if attributes.is_empty() {
+        return Vec::new();
+    }
+    bincode::serialize(attributes).expect("encoding message attributes cannot fail")
+}
+
+pub(crate) fn decode_attributes(bytes: &[u8]) -> MessageAttributes {
+    if bytes.is_empty() {
+        return MessageAttributes::new();
+    }
+    bincode::deserialize(bytes).expect("stored message attributes were encoded by encode_attributes")
+}

@@ -1,0 +1,41 @@
+//! Mapping of lower layers' errors to SQS errors. The codes, statuses and
+//! messages themselves live in `sluice_sqs::SqsError`.
+
+use sluice_queue::QueueError;
+use sluice_replication::ProposeError;
+use sluice_sqs::SqsError;
+use tracing::warn;
+
+pub fn from_queue_error(error: QueueError) -> SqsError {
+    match error {
+        QueueError::QueueDoesNotExist => SqsError::queue_does_not_exist(),
+        QueueError::QueueAlreadyExists(message) => SqsError::queue_already_exists(message),
+        QueueError::QueueDeletedRecently => SqsError::queue_deleted_recently(
+            "You must wait 60 seconds after deleting a queue before you can create another queue with the same name.".into(),
+        ),
+        QueueError::PurgeQueueInProgress(name) => SqsError::purge_queue_in_progress(format!(
+            "Only one PurgeQueue operation on {name} is allowed every 60 seconds."
+        )),
+        QueueError::ReceiptHandleIsInvalid(message) => SqsError::receipt_handle_is_invalid(message),
+        QueueError::MessageNotInflight => SqsError::message_not_inflight(),
+        QueueError::InvalidParameterValue(message) => SqsError::invalid_parameter_value(message),
+    }
+}
+
+/// Proposal failures are transient: the AWS SDKs retry 5xx answers.
+pub fn from_propose_error(error: ProposeError) -> SqsError {
+    warn!(%error, "proposal failed");
+    match error {
+        ProposeError::GroupNotFound(_) => SqsError::queue_does_not_exist(),
+        ProposeError::Overloaded | ProposeError::Dropped => {
+            SqsError::service_unavailable("The service is busy; retry the request.".into())
+        }
+        ProposeError::Stopped => SqsError::internal_error("The node is shutting down.".into()),
+    }
+}
+
+/// The code a batch result entry reports for an error, e.g. `ReceiptHandleIsInvalid`.
+pub fn batch_code(error: &SqsError) -> String {
+    let json_type = error.json_type();
+    json_type.rsplit('#').next().unwrap_or(json_type).to_string()
+}

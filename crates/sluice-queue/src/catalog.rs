@@ -1,0 +1,241 @@
+//! The queue catalog, applied from the metadata Raft group: which queues
+//! exist, their attributes and tags, and the Raft group of each partition.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{QueueError, TimestampMs, QUEUE_RECREATE_DELAY_MS};
+
+/// Queues are namespaced by account and region; the name is unique within them.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct QueueKey {
+    pub account_id: String,
+    pub region: String,
+    pub name: String,
+}
+
+/// One queue's catalog entry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueMeta {
+    pub key: QueueKey,
+    pub fifo: bool,
+    /// Every settable attribute with its current value, defaults included.
+    pub attributes: BTreeMap<String, String>,
+    pub tags: BTreeMap<String, String>,
+    pub created_ms: TimestampMs,
+    pub last_modified_ms: TimestampMs,
+    /// Raft group id of each partition, in partition order.
+    pub partition_groups: Vec<u64>,
+}
+
+/// A catalog change, proposed to the metadata group.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CatalogCommand {
+    /// CreateQueue. `requested` holds the attributes the client named, compared
+    /// with an existing queue's; `attributes` holds them merged with defaults.
+    CreateQueue {
+        key: QueueKey,
+        fifo: bool,
+        requested: BTreeMap<String, String>,
+        attributes: BTreeMap<String, String>,
+        tags: BTreeMap<String, String>,
+        partition_count: u32,
+    },
+    DeleteQueue { key: QueueKey },
+    SetQueueAttributes { key: QueueKey, attributes: BTreeMap<String, String> },
+    TagQueue { key: QueueKey, tags: BTreeMap<String, String> },
+    UntagQueue { key: QueueKey, tag_keys: Vec<String> },
+}
+
+/// The result of applying a [`CatalogCommand`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CatalogOutcome {
+    /// The queue was created, or already existed with the requested attributes.
+    Queue(QueueMeta),
+    /// The queue was deleted; its partition groups are to be removed.
+    Deleted { partition_groups: Vec<u64> },
+    Updated,
+}
+
+/// The catalog state machine.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Catalog {
+    queues: BTreeMap<QueueKey, QueueMeta>,
+    /// When each recently deleted queue was deleted, for QueueDeletedRecently.
+    deleted_ms: BTreeMap<QueueKey, TimestampMs>,
+    /// Next free Raft group id; group 0 is the metadata group itself.
+    next_group_id: u64,
+}
+
+impl Catalog {
+    pub fn queue(&self, key: &QueueKey) -> Option<&QueueMeta> {
+        self.queues.get(key)
+    }
+
+    /// Queues of one account and region whose name starts with `prefix`, by name.
+    pub fn list(&self, account_id: &str, region: &str, prefix: &str) -> Vec<&QueueMeta> {
+        self.queues
+            .values()
+            .filter(|meta| {
+                meta.key.account_id == account_id
+                    && meta.key.region == region
+                    && meta.key.name.starts_with(prefix)
+            })
+            .collect()
+    }
+
+    /// Every partition group of every queue, for recreating groups at start-up.
+    pub fn all_partition_groups(&self) -> Vec<u64> {
+        self.queues.values().flat_map(|meta| meta.partition_groups.iter().copied()).collect()
+    }
+
+    /// Applies one committed command stamped `now_ms` by the leader.
+    pub fn apply(
+        &mut self,
+        command: CatalogCommand,
+        now_ms: TimestampMs,
+    ) -> Result<CatalogOutcome, QueueError> {
+        self.deleted_ms.retain(|_, deleted| now_ms < deleted.saturating_add(QUEUE_RECREATE_DELAY_MS));
+        match command {
+            CatalogCommand::CreateQueue { key, fifo, requested, attributes, tags, partition_count } => {
+                self.create(key, fifo, requested, attributes, tags, partition_count, now_ms)
+            }
+            CatalogCommand::DeleteQueue { key } => {
+                let meta = self.queues.remove(&key).ok_or(QueueError::QueueDoesNotExist)?;
+                self.deleted_ms.insert(key, now_ms);
+                Ok(CatalogOutcome::Deleted { partition_groups: meta.partition_groups })
+            }
+            CatalogCommand::SetQueueAttributes { key, attributes } => {
+                let meta = self.queues.get_mut(&key).ok_or(QueueError::QueueDoesNotExist)?;
+                meta.attributes.extend(attributes);
+                meta.last_modified_ms = now_ms;
+                Ok(CatalogOutcome::Updated)
+            }
+            CatalogCommand::TagQueue { key, tags } => {
+                let meta = self.queues.get_mut(&key).ok_or(QueueError::QueueDoesNotExist)?;
+                meta.tags.extend(tags);
+                Ok(CatalogOutcome::Updated)
+            }
+            CatalogCommand::UntagQueue { key, tag_keys } => {
+                let meta = self.queues.get_mut(&key).ok_or(QueueError::QueueDoesNotExist)?;
+                for tag_key in &tag_keys {
+                    meta.tags.remove(tag_key);
+                }
+                Ok(CatalogOutcome::Updated)
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn create(
+        &mut self,
+        key: QueueKey,
+        fifo: bool,
+        requested: BTreeMap<String, String>,
+        attributes: BTreeMap<String, String>,
+        tags: BTreeMap<String, String>,
+        partition_count: u32,
+        now_ms: TimestampMs,
+    ) -> Result<CatalogOutcome, QueueError> {
+        if let Some(existing) = self.queues.get(&key) {
+            // AWS returns the existing queue when every named attribute has the
+            // same value, and QueueAlreadyExists when any one differs.
+            for (name, value) in &requested {
+                if existing.attributes.get(name) != Some(value) {
+                    return Err(QueueError::QueueAlreadyExists(format!(
+                        "A queue already exists with the same name and a different value for attribute {name}"
+                    )));
+                }
+            }
+            return Ok(CatalogOutcome::Queue(existing.clone()));
+        }
+        if self.deleted_ms.contains_key(&key) {
+            return Err(QueueError::QueueDeletedRecently);
+        }
+        assert!(partition_count >= 1, "partition_count must be at least 1, got {partition_count}");
+        let first_group = self.next_group_id.max(1);
+        self.next_group_id = first_group + u64::from(partition_count);
+        let meta = QueueMeta {
+            key: key.clone(),
+            fifo,
+            attributes,
+            tags,
+            created_ms: now_ms,
+            last_modified_ms: now_ms,
+            partition_groups: (first_group..self.next_group_id).collect(),
+        };
+        self.queues.insert(key, meta.clone());
+        Ok(CatalogOutcome::Queue(meta))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(name: &str) -> QueueKey {
+        QueueKey { account_id: "000000000000".into(), region: "us-east-1".into(), name: name.into() }
+    }
+
+    fn create(name: &str, visibility: &str) -> CatalogCommand {
+        let attributes: BTreeMap<_, _> = [("VisibilityTimeout".to_string(), visibility.to_string())].into();
+        CatalogCommand::CreateQueue {
+            key: key(name),
+            fifo: false,
+            requested: attributes.clone(),
+            attributes,
+            tags: BTreeMap::new(),
+            partition_count: 1,
+        }
+    }
+
+    #[test]
+    fn create_is_idempotent() {
+        let mut catalog = Catalog::default();
+        let first = catalog.apply(create("q", "30"), 1_000).unwrap();
+        let second = catalog.apply(create("q", "30"), 2_000).unwrap();
+        assert_eq!(first, second, "same attributes must return the existing queue");
+        let CatalogOutcome::Queue(meta) = first else { panic!("expected a queue") };
+        assert_eq!(meta.partition_groups, vec![1]);
+        assert_eq!(meta.created_ms, 1_000);
+    }
+
+    #[test]
+    fn create_with_other_attributes_fails() {
+        let mut catalog = Catalog::default();
+        catalog.apply(create("q", "30"), 1_000).unwrap();
+        let error = catalog.apply(create("q", "60"), 2_000).unwrap_err();
+        assert!(matches!(error, QueueError::QueueAlreadyExists(_)), "got {error:?}");
+    }
+
+    #[test]
+    fn recreate_waits_sixty_seconds() {
+        let mut catalog = Catalog::default();
+        catalog.apply(create("q", "30"), 0).unwrap();
+        catalog.apply(CatalogCommand::DeleteQueue { key: key("q") }, 1_000).unwrap();
+        assert_eq!(catalog.apply(create("q", "30"), 60_999), Err(QueueError::QueueDeletedRecently));
+        let CatalogOutcome::Queue(meta) = catalog.apply(create("q", "30"), 61_000).unwrap() else {
+            panic!("expected a queue")
+        };
+        assert_eq!(meta.partition_groups, vec![2], "a new queue gets a new group id");
+    }
+
+    #[test]
+    fn set_attributes_updates_timestamp() {
+        let mut catalog = Catalog::default();
+        catalog.apply(create("q", "30"), 0).unwrap();
+        let attributes = [("DelaySeconds".to_string(), "5".to_string())].into();
+        catalog.apply(CatalogCommand::SetQueueAttributes { key: key("q"), attributes }, 5_000).unwrap();
+        let meta = catalog.queue(&key("q")).unwrap();
+        assert_eq!(meta.attributes["DelaySeconds"], "5");
+        assert_eq!(meta.last_modified_ms, 5_000);
+    }
+
+    #[test]
+    fn missing_queue_errors() {
+        let mut catalog = Catalog::default();
+        let result = catalog.apply(CatalogCommand::TagQueue { key: key("nope"), tags: BTreeMap::new() }, 0);
+        assert_eq!(result, Err(QueueError::QueueDoesNotExist));
+    }
+}

@@ -1,0 +1,441 @@
+//! The messages of one queue partition and their receipt state, applied from
+//! the partition's Raft log.
+//!
+//! Every message is indexed twice: by sequence number (send order, which is
+//! FIFO order and also the order of `sent_ms`) and by the time it becomes
+//! visible. A message is in flight when it has a receipt and its visibility
+//! deadline is in the future, and delayed when it has no receipt yet and its
+//! delay has not passed.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::{QueueError, ReceiptHandle, TimestampMs, DEDUPLICATION_INTERVAL_MS, PURGE_INTERVAL_MS};
+
+/// How many expired messages one command removes at most, so that a command
+/// applied after a long pause does a bounded amount of work.
+const EXPIRED_REMOVED_PER_COMMAND_MAX: usize = 1_000;
+
+/// A message to store, with everything the gateway resolved before proposing it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewMessage {
+    pub message_id: String,
+    pub body: String,
+    /// Message attributes, encoded by the gateway; opaque here.
+    pub attributes: Vec<u8>,
+    pub sender_id: String,
+    pub trace_header: Option<String>,
+    pub group_id: Option<String>,
+    /// FIFO only: the explicit deduplication id or the SHA-256 of the body.
+    pub deduplication_id: Option<String>,
+    /// The message's delay, or the queue's default delay.
+    pub delay_ms: u64,
+}
+
+/// One stored message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct Message {
+    new: NewMessage,
+    sequence: u64,
+    sent_ms: TimestampMs,
+    visible_at_ms: TimestampMs,
+    receive_count: u32,
+    first_receive_ms: Option<TimestampMs>,
+    /// Log index of the receive that issued the current receipt handle.
+    receipt_nonce: Option<u64>,
+}
+
+/// ReceiveMessage, after the gateway resolved queue defaults.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiveRequest {
+    pub fifo: bool,
+    pub max_messages: u32,
+    pub visibility_timeout_ms: u64,
+    /// The queue's MessageRetentionPeriod; older messages are removed, not returned.
+    pub retention_ms: u64,
+    /// FIFO only: ReceiveRequestAttemptId.
+    pub attempt_id: Option<String>,
+}
+
+/// One ChangeMessageVisibility entry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisibilityChange {
+    pub handle: ReceiptHandle,
+    pub visibility_timeout_ms: u64,
+}
+
+/// A partition change, proposed to the partition's Raft group.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PartitionCommand {
+    /// SendMessage or SendMessageBatch. With `deduplicate_per_group`, FIFO
+    /// deduplication ids are scoped to the message group (DeduplicationScope).
+    Send { fifo: bool, deduplicate_per_group: bool, messages: Vec<NewMessage> },
+    Receive(ReceiveRequest),
+    Delete { fifo: bool, handles: Vec<ReceiptHandle> },
+    ChangeVisibility { fifo: bool, changes: Vec<VisibilityChange> },
+    /// PurgeQueue; the name is only for the error message.
+    Purge { queue_name: String },
+}
+
+/// The stored identity of one sent message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendOutcome {
+    /// For a FIFO duplicate, the id of the message sent first.
+    pub message_id: String,
+    pub sequence: u64,
+}
+
+/// A received message with the receipt handle of this receive.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageView {
+    pub message: NewMessage,
+    pub sequence: u64,
+    pub sent_ms: TimestampMs,
+    pub receive_count: u32,
+    pub first_receive_ms: TimestampMs,
+    pub receipt_handle: ReceiptHandle,
+}
+
+/// One entry's result in DeleteMessage(Batch).
+pub type DeleteOutcome = Result<(), QueueError>;
+
+/// The result of applying a [`PartitionCommand`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PartitionOutcome {
+    Sent(Vec<SendOutcome>),
+    Received(Vec<MessageView>),
+    Deleted(Vec<DeleteOutcome>),
+    VisibilityChanged(Vec<Result<(), QueueError>>),
+    Purged,
+}
+
+/// Approximate message counts at one moment, as GetQueueAttributes reports them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub visible: u64,
+    pub in_flight: u64,
+    pub delayed: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct Deduplicated {
+    expires_ms: TimestampMs,
+    outcome: SendOutcome,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct ReceiveAttempt {
+    expires_ms: TimestampMs,
+    handles: Vec<ReceiptHandle>,
+}
+
+/// The partition state machine.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Partition {
+    /// The latest leader timestamp applied; time never runs backwards here even
+    /// if a new leader's clock is behind the old one's.
+    clock_ms: TimestampMs,
+    next_sequence: u64,
+    messages: BTreeMap<u64, Message>,
+    /// (visible_at_ms, sequence) of every stored message.
+    by_visibility: BTreeSet<(TimestampMs, u64)>,
+    deduplication: BTreeMap<String, Deduplicated>,
+    attempts: BTreeMap<String, ReceiveAttempt>,
+    last_purge_ms: Option<TimestampMs>,
+}
+
+impl Partition {
+    /// Applies one committed command. `group_id` and `index` (the entry's Raft
+    /// log index) go into receipt handles; `now_ms` is the leader's stamp.
+    pub fn apply(
+        &mut self,
+        group_id: u64,
+        index: u64,
+        now_ms: TimestampMs,
+        command: PartitionCommand,
+    ) -> Result<PartitionOutcome, QueueError> {
+        self.clock_ms = self.clock_ms.max(now_ms);
+        let now_ms = self.clock_ms;
+        self.forget_expired_ids(now_ms);
+        match command {
+            PartitionCommand::Send { fifo, deduplicate_per_group, messages } => {
+                let sent = messages
+                    .into_iter()
+                    .map(|message| self.send(fifo, deduplicate_per_group, message, now_ms))
+                    .collect();
+                Ok(PartitionOutcome::Sent(sent))
+            }
+            PartitionCommand::Receive(request) => {
+                Ok(PartitionOutcome::Received(self.receive(group_id, index, now_ms, &request)))
+            }
+            PartitionCommand::Delete { fifo, handles } => {
+                let results = handles.iter().map(|handle| self.delete(fifo, handle, now_ms)).collect();
+                Ok(PartitionOutcome::Deleted(results))
+            }
+            PartitionCommand::ChangeVisibility { changes, .. } => {
+                let results = changes.iter().map(|change| self.change_visibility(change, now_ms)).collect();
+                Ok(PartitionOutcome::VisibilityChanged(results))
+            }
+            PartitionCommand::Purge { queue_name } => self.purge(queue_name, now_ms),
+        }
+    }
+
+    fn send(&mut self, fifo: bool, per_group: bool, new: NewMessage, now_ms: TimestampMs) -> SendOutcome {
+        let dedup_key = match (&new.deduplication_id, fifo) {
+            (Some(id), true) if per_group => {
+                Some(format!("{}\u{0}{}", new.group_id.as_deref().unwrap_or_default(), id))
+            }
+            (Some(id), true) => Some(id.clone()),
+            _ => None,
+        };
+        if let Some(key) = &dedup_key {
+            if let Some(previous) = self.deduplication.get(key) {
+                return previous.outcome.clone();
+            }
+        }
+
+        let sequence = self.next_sequence;
+        self.next_sequence += 1;
+        let outcome = SendOutcome { message_id: new.message_id.clone(), sequence };
+        if let Some(key) = dedup_key {
+            let expires_ms = now_ms + DEDUPLICATION_INTERVAL_MS;
+            self.deduplication.insert(key, Deduplicated { expires_ms, outcome: outcome.clone() });
+        }
+        let visible_at_ms = now_ms + new.delay_ms;
+        self.by_visibility.insert((visible_at_ms, sequence));
+        let message = Message {
+            new,
+            sequence,
+            sent_ms: now_ms,
+            visible_at_ms,
+            receive_count: 0,
+            first_receive_ms: None,
+            receipt_nonce: None,
+        };
+        self.messages.insert(sequence, message);
+        outcome
+    }
+
+    fn receive(
+        &mut self,
+        group_id: u64,
+        index: u64,
+        now_ms: TimestampMs,
+        request: &ReceiveRequest,
+    ) -> Vec<MessageView> {
+        self.remove_expired(now_ms, request.retention_ms);
+        if let Some(views) = self.repeat_attempt(request, now_ms) {
+            return views;
+        }
+        let chosen = if request.fifo {
+            self.choose_fifo(now_ms, request.max_messages as usize)
+        } else {
+            self.choose_standard(now_ms, request.max_messages as usize)
+        };
+
+        let mut views = Vec::with_capacity(chosen.len());
+        for sequence in chosen {
+            let message = self.messages.get_mut(&sequence).expect("chosen message must exist");
+            self.by_visibility.remove(&(message.visible_at_ms, sequence));
+            message.visible_at_ms = now_ms + request.visibility_timeout_ms;
+            message.receive_count += 1;
+            message.first_receive_ms.get_or_insert(now_ms);
+            message.receipt_nonce = Some(index);
+            self.by_visibility.insert((message.visible_at_ms, sequence));
+            let handle = ReceiptHandle { group_id, sequence, nonce: index };
+            views.push(view_of(message, handle));
+        }
+        if let (true, Some(attempt_id)) = (request.fifo, &request.attempt_id) {
+            let attempt = ReceiveAttempt {
+                expires_ms: now_ms + DEDUPLICATION_INTERVAL_MS,
+                handles: views.iter().map(|view| view.receipt_handle).collect(),
+            };
+            self.attempts.insert(attempt_id.clone(), attempt);
+        }
+        views
+    }
+
+    /// Returns the messages of an earlier receive with the same
+    /// ReceiveRequestAttemptId while all of them are still in flight under it.
+    fn repeat_attempt(&self, request: &ReceiveRequest, now_ms: TimestampMs) -> Option<Vec<MessageView>> {
+        let attempt = self.attempts.get(request.attempt_id.as_ref()?)?;
+        if !request.fifo {
+            return None;
+        }
+        let mut views = Vec::with_capacity(attempt.handles.len());
+        for handle in &attempt.handles {
+            let message = self.messages.get(&handle.sequence)?;
+            if message.receipt_nonce != Some(handle.nonce) || message.visible_at_ms <= now_ms {
+                return None;
+            }
+            views.push(view_of(message, *handle));
+        }
+        Some(views)
+    }
+
+    fn choose_standard(&self, now_ms: TimestampMs, max: usize) -> Vec<u64> {
+        self.by_visibility
+            .range(..=(now_ms, u64::MAX))
+            .take(max)
+            .map(|&(_, sequence)| sequence)
+            .collect()
+    }
+
+    /// Picks visible messages in send order, skipping every message group whose
+    /// oldest message is in flight or delayed, so that a group is delivered in
+    /// order and never by two consumers at once.
+    // TODO: this scans every stored message; a per-group index would make it
+    // proportional to the number of groups.
+    fn choose_fifo(&self, now_ms: TimestampMs, max: usize) -> Vec<u64> {
+        let mut blocked_groups: HashSet<&str> = HashSet::new();
+        let mut chosen = Vec::new();
+        for message in self.messages.values() {
+            if chosen.len() == max {
+                break;
+            }
+            let group = message.new.group_id.as_deref().unwrap_or_default();
+            if blocked_groups.contains(group) {
+                continue;
+            }
+            if message.visible_at_ms > now_ms {
+                blocked_groups.insert(group);
+                continue;
+            }
+            chosen.push(message.sequence);
+        }
+        chosen
+    }
+
+    fn delete(&mut self, fifo: bool, handle: &ReceiptHandle, now_ms: TimestampMs) -> DeleteOutcome {
+        let Some(message) = self.messages.get(&handle.sequence) else {
+            // Already deleted (or expired): deleting again succeeds, so that a
+            // client retrying an acknowledged delete does not see an error.
+            return Ok(());
+        };
+        let current = message.receipt_nonce == Some(handle.nonce);
+        if fifo && (!current || message.visible_at_ms <= now_ms) {
+            return Err(QueueError::ReceiptHandleIsInvalid("The receipt handle has expired.".into()));
+        }
+        if !current {
+            // A stale handle on a standard queue succeeds and deletes nothing.
+            return Ok(());
+        }
+        self.remove(handle.sequence);
+        Ok(())
+    }
+
+    fn change_visibility(&mut self, change: &VisibilityChange, now_ms: TimestampMs) -> Result<(), QueueError> {
+        let handle = &change.handle;
+        let Some(message) = self.messages.get_mut(&handle.sequence) else {
+            return Err(QueueError::InvalidParameterValue(
+                "Message does not exist or is not available for visibility timeout change.".into(),
+            ));
+        };
+        if message.receipt_nonce != Some(handle.nonce) {
+            return Err(QueueError::ReceiptHandleIsInvalid("The receipt handle has expired.".into()));
+        }
+        if message.visible_at_ms <= now_ms {
+            return Err(QueueError::MessageNotInflight);
+        }
+        self.by_visibility.remove(&(message.visible_at_ms, handle.sequence));
+        message.visible_at_ms = now_ms + change.visibility_timeout_ms;
+        self.by_visibility.insert((message.visible_at_ms, handle.sequence));
+        Ok(())
+    }
+
+    fn purge(&mut self, queue_name: String, now_ms: TimestampMs) -> Result<PartitionOutcome, QueueError> {
+        if let Some(last) = self.last_purge_ms {
+            if now_ms < last + PURGE_INTERVAL_MS {
+                return Err(QueueError::PurgeQueueInProgress(queue_name));
+            }
+        }
+        self.last_purge_ms = Some(now_ms);
+        self.messages.clear();
+        self.by_visibility.clear();
+        Ok(PartitionOutcome::Purged)
+    }
+
+    fn remove(&mut self, sequence: u64) {
+        if let Some(message) = self.messages.remove(&sequence) {
+            self.by_visibility.remove(&(message.visible_at_ms, sequence));
+        }
+    }
+
+    /// Removes messages older than the retention period, oldest first.
+    fn remove_expired(&mut self, now_ms: TimestampMs, retention_ms: u64) {
+        let expired: Vec<u64> = self
+            .messages
+            .values()
+            .take_while(|message| message.sent_ms + retention_ms <= now_ms)
+            .take(EXPIRED_REMOVED_PER_COMMAND_MAX)
+            .map(|message| message.sequence)
+            .collect();
+        for sequence in expired {
+            self.remove(sequence);
+        }
+    }
+
+    fn forget_expired_ids(&mut self, now_ms: TimestampMs) {
+        // NOTE: both maps are small (5 minutes of ids), so a full pass is cheap
+        // next to the fsync that every command already costs.
+        self.deduplication.retain(|_, entry| entry.expires_ms > now_ms);
+        self.attempts.retain(|_, attempt| attempt.expires_ms > now_ms);
+    }
+
+    /// Approximate counts at `now_ms`, leaving out messages past retention.
+    pub fn counts(&self, now_ms: TimestampMs, retention_ms: u64) -> Counts {
+        let mut counts = Counts::default();
+        for message in self.messages.values() {
+            if message.sent_ms + retention_ms <= now_ms {
+                continue;
+            }
+            if message.visible_at_ms <= now_ms {
+                counts.visible += 1;
+            } else if message.receipt_nonce.is_some() {
+                counts.in_flight += 1;
+            } else {
+                counts.delayed += 1;
+            }
+        }
+        counts
+    }
+
+    /// The earliest time after `now_ms` when a stored message becomes visible,
+    /// for waking long polls without sleeping in a loop.
+    pub fn next_visible_ms(&self, now_ms: TimestampMs) -> Option<TimestampMs> {
+        self.by_visibility.range((now_ms + 1, 0)..).next().map(|&(visible_at, _)| visible_at)
+    }
+
+    /// Whether a receive at `now_ms` would find a message; used by long polls.
+    pub fn has_visible(&self, now_ms: TimestampMs, fifo: bool) -> bool {
+        if fifo {
+            !self.choose_fifo(now_ms, 1).is_empty()
+        } else {
+            self.by_visibility.range(..=(now_ms, u64::MAX)).next().is_some()
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.messages.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.messages.is_empty()
+    }
+}
+
+fn view_of(message: &Message, receipt_handle: ReceiptHandle) -> MessageView {
+    MessageView {
+        message: message.new.clone(),
+        sequence: message.sequence,
+        sent_ms: message.sent_ms,
+        receive_count: message.receive_count,
+        first_receive_ms: message.first_receive_ms.unwrap_or(message.sent_ms),
+        receipt_handle,
+    }
+}
+
+#[cfg(test)]
+#[path = "partition_tests.rs"]
+mod tests;

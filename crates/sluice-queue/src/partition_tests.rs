@@ -1,0 +1,242 @@
+use proptest::prelude::*;
+
+use super::*;
+
+const GROUP: u64 = 3;
+const RETENTION_MS: u64 = 345_600_000;
+
+fn message(id: &str, group: Option<&str>, dedup: Option<&str>, delay_ms: u64) -> NewMessage {
+    NewMessage {
+        message_id: id.into(),
+        body: format!("body of {id}"),
+        attributes: Vec::new(),
+        sender_id: "000000000000".into(),
+        trace_header: None,
+        group_id: group.map(str::to_string),
+        deduplication_id: dedup.map(str::to_string),
+        delay_ms,
+    }
+}
+
+fn send(partition: &mut Partition, index: u64, now_ms: u64, fifo: bool, messages: Vec<NewMessage>) -> Vec<SendOutcome> {
+    let command = PartitionCommand::Send { fifo, deduplicate_per_group: false, messages };
+    match partition.apply(GROUP, index, now_ms, command).unwrap() {
+        PartitionOutcome::Sent(sent) => sent,
+        other => panic!("expected Sent, got {other:?}"),
+    }
+}
+
+fn receive(partition: &mut Partition, index: u64, now_ms: u64, fifo: bool, max: u32, visibility_ms: u64) -> Vec<MessageView> {
+    let request = ReceiveRequest {
+        fifo,
+        max_messages: max,
+        visibility_timeout_ms: visibility_ms,
+        retention_ms: RETENTION_MS,
+        attempt_id: None,
+    };
+    match partition.apply(GROUP, index, now_ms, PartitionCommand::Receive(request)).unwrap() {
+        PartitionOutcome::Received(views) => views,
+        other => panic!("expected Received, got {other:?}"),
+    }
+}
+
+fn delete(partition: &mut Partition, index: u64, now_ms: u64, fifo: bool, handle: ReceiptHandle) -> DeleteOutcome {
+    match partition.apply(GROUP, index, now_ms, PartitionCommand::Delete { fifo, handles: vec![handle] }).unwrap() {
+        PartitionOutcome::Deleted(mut results) => results.remove(0),
+        other => panic!("expected Deleted, got {other:?}"),
+    }
+}
+
+fn ids(views: &[MessageView]) -> Vec<&str> {
+    views.iter().map(|view| view.message.message_id.as_str()).collect()
+}
+
+#[test]
+fn received_message_hides_until_timeout() {
+    let mut partition = Partition::default();
+    send(&mut partition, 1, 1_000, false, vec![message("a", None, None, 0)]);
+    let first = receive(&mut partition, 2, 1_000, false, 10, 30_000);
+    assert_eq!(ids(&first), ["a"]);
+    assert_eq!(first[0].receive_count, 1);
+    assert!(receive(&mut partition, 3, 30_999, false, 10, 30_000).is_empty(), "still in flight");
+    let again = receive(&mut partition, 4, 31_000, false, 10, 30_000);
+    assert_eq!(ids(&again), ["a"], "visible again once the timeout passed");
+    assert_eq!(again[0].receive_count, 2);
+    assert_eq!(again[0].first_receive_ms, 1_000);
+    assert_ne!(again[0].receipt_handle, first[0].receipt_handle, "each receive issues a new handle");
+}
+
+#[test]
+fn delay_hides_message() {
+    let mut partition = Partition::default();
+    send(&mut partition, 1, 0, false, vec![message("a", None, None, 5_000)]);
+    assert_eq!(partition.counts(0, RETENTION_MS), Counts { visible: 0, in_flight: 0, delayed: 1 });
+    assert_eq!(partition.next_visible_ms(0), Some(5_000));
+    assert!(receive(&mut partition, 2, 4_999, false, 10, 30_000).is_empty());
+    assert_eq!(ids(&receive(&mut partition, 3, 5_000, false, 10, 30_000)), ["a"]);
+    assert_eq!(partition.counts(5_000, RETENTION_MS), Counts { visible: 0, in_flight: 1, delayed: 0 });
+}
+
+#[test]
+fn delete_with_current_handle() {
+    let mut partition = Partition::default();
+    send(&mut partition, 1, 0, false, vec![message("a", None, None, 0)]);
+    let views = receive(&mut partition, 2, 0, false, 1, 30_000);
+    assert_eq!(delete(&mut partition, 3, 10, false, views[0].receipt_handle), Ok(()));
+    assert!(partition.is_empty());
+    assert_eq!(delete(&mut partition, 4, 20, false, views[0].receipt_handle), Ok(()), "repeated delete succeeds");
+}
+
+#[test]
+fn stale_handle_deletes_nothing_on_standard() {
+    let mut partition = Partition::default();
+    send(&mut partition, 1, 0, false, vec![message("a", None, None, 0)]);
+    let first = receive(&mut partition, 2, 0, false, 1, 1_000);
+    let _second = receive(&mut partition, 3, 1_000, false, 1, 1_000);
+    assert_eq!(delete(&mut partition, 4, 1_500, false, first[0].receipt_handle), Ok(()));
+    assert_eq!(partition.len(), 1, "the stale handle must not delete the message");
+}
+
+#[test]
+fn expired_handle_fails_on_fifo() {
+    let mut partition = Partition::default();
+    send(&mut partition, 1, 0, true, vec![message("a", Some("g"), Some("d1"), 0)]);
+    let views = receive(&mut partition, 2, 0, true, 1, 1_000);
+    let result = delete(&mut partition, 3, 1_000, true, views[0].receipt_handle);
+    assert!(matches!(result, Err(QueueError::ReceiptHandleIsInvalid(_))), "got {result:?}");
+    assert_eq!(partition.len(), 1);
+}
+
+#[test]
+fn fifo_group_blocks_while_in_flight() {
+    let mut partition = Partition::default();
+    let messages = vec![
+        message("g1-a", Some("g1"), Some("1"), 0),
+        message("g1-b", Some("g1"), Some("2"), 0),
+        message("g2-a", Some("g2"), Some("3"), 0),
+    ];
+    send(&mut partition, 1, 0, true, messages);
+    let first = receive(&mut partition, 2, 0, true, 1, 30_000);
+    assert_eq!(ids(&first), ["g1-a"]);
+    let second = receive(&mut partition, 3, 0, true, 10, 30_000);
+    assert_eq!(ids(&second), ["g2-a"], "g1 is blocked while g1-a is in flight");
+    delete(&mut partition, 4, 1, true, first[0].receipt_handle).unwrap();
+    assert_eq!(ids(&receive(&mut partition, 5, 2, true, 10, 30_000)), ["g1-b"]);
+}
+
+#[test]
+fn fifo_deduplicates_for_five_minutes() {
+    let mut partition = Partition::default();
+    let first = send(&mut partition, 1, 0, true, vec![message("a", Some("g"), Some("d"), 0)]);
+    let duplicate = send(&mut partition, 2, 299_999, true, vec![message("b", Some("g"), Some("d"), 0)]);
+    assert_eq!(first, duplicate, "a duplicate returns the first message's id and sequence");
+    assert_eq!(partition.len(), 1);
+    let later = send(&mut partition, 3, 300_000, true, vec![message("c", Some("g"), Some("d"), 0)]);
+    assert_eq!(later[0].message_id, "c", "the id is accepted again after 5 minutes");
+}
+
+#[test]
+fn fifo_dedup_survives_delete() {
+    let mut partition = Partition::default();
+    send(&mut partition, 1, 0, true, vec![message("a", Some("g"), Some("d"), 0)]);
+    let views = receive(&mut partition, 2, 0, true, 1, 30_000);
+    delete(&mut partition, 3, 1, true, views[0].receipt_handle).unwrap();
+    send(&mut partition, 4, 2, true, vec![message("b", Some("g"), Some("d"), 0)]);
+    assert!(partition.is_empty(), "a deleted message's id still deduplicates");
+}
+
+#[test]
+fn receive_attempt_repeats() {
+    let mut partition = Partition::default();
+    send(&mut partition, 1, 0, true, vec![message("a", Some("g"), Some("1"), 0), message("b", Some("h"), Some("2"), 0)]);
+    let request = ReceiveRequest {
+        fifo: true,
+        max_messages: 10,
+        visibility_timeout_ms: 30_000,
+        retention_ms: RETENTION_MS,
+        attempt_id: Some("attempt".into()),
+    };
+    let first = partition.apply(GROUP, 2, 0, PartitionCommand::Receive(request.clone())).unwrap();
+    let retry = partition.apply(GROUP, 3, 10, PartitionCommand::Receive(request)).unwrap();
+    assert_eq!(first, retry, "a retry returns the same messages and handles");
+}
+
+#[test]
+fn change_visibility_rules() {
+    let mut partition = Partition::default();
+    send(&mut partition, 1, 0, false, vec![message("a", None, None, 0)]);
+    let views = receive(&mut partition, 2, 0, false, 1, 1_000);
+    let change = |timeout| PartitionCommand::ChangeVisibility {
+        fifo: false,
+        changes: vec![VisibilityChange { handle: views[0].receipt_handle, visibility_timeout_ms: timeout }],
+    };
+    let outcome = partition.apply(GROUP, 3, 500, change(0)).unwrap();
+    assert_eq!(outcome, PartitionOutcome::VisibilityChanged(vec![Ok(())]));
+    assert!(partition.has_visible(500, false), "timeout 0 makes the message visible at once");
+    let outcome = partition.apply(GROUP, 4, 600, change(10_000)).unwrap();
+    assert_eq!(outcome, PartitionOutcome::VisibilityChanged(vec![Err(QueueError::MessageNotInflight)]));
+}
+
+#[test]
+fn purge_limited_to_once_a_minute() {
+    let mut partition = Partition::default();
+    send(&mut partition, 1, 0, false, vec![message("a", None, None, 0)]);
+    let purge = || PartitionCommand::Purge { queue_name: "q".into() };
+    assert_eq!(partition.apply(GROUP, 2, 0, purge()), Ok(PartitionOutcome::Purged));
+    assert!(partition.is_empty());
+    assert_eq!(partition.apply(GROUP, 3, 59_999, purge()), Err(QueueError::PurgeQueueInProgress("q".into())));
+    assert_eq!(partition.apply(GROUP, 4, 60_000, purge()), Ok(PartitionOutcome::Purged));
+}
+
+#[test]
+fn retention_removes_old_messages() {
+    let mut partition = Partition::default();
+    send(&mut partition, 1, 0, false, vec![message("a", None, None, 0)]);
+    send(&mut partition, 2, 50_000, false, vec![message("b", None, None, 0)]);
+    let request = ReceiveRequest { fifo: false, max_messages: 10, visibility_timeout_ms: 0, retention_ms: 60_000, attempt_id: None };
+    let views = match partition.apply(GROUP, 3, 60_000, PartitionCommand::Receive(request)).unwrap() {
+        PartitionOutcome::Received(views) => views,
+        other => panic!("expected Received, got {other:?}"),
+    };
+    assert_eq!(ids(&views), ["b"], "a message past retention is removed, not returned");
+    assert_eq!(partition.len(), 1);
+}
+
+#[test]
+fn clock_never_runs_backwards() {
+    let mut partition = Partition::default();
+    send(&mut partition, 1, 10_000, false, vec![message("a", None, None, 0)]);
+    receive(&mut partition, 2, 10_000, false, 1, 5_000);
+    // A new leader with a slower clock stamps an earlier time.
+    assert!(receive(&mut partition, 3, 1_000, false, 1, 5_000).is_empty(), "still in flight at 10 000");
+}
+
+proptest! {
+    /// Replaying the same commands gives the same state, and a message is
+    /// never both stored and reported deleted.
+    #[test]
+    fn apply_is_deterministic(operations in prop::collection::vec((0u8..4, 0u64..5_000), 1..60)) {
+        let mut first = Partition::default();
+        let mut second = Partition::default();
+        let mut handles = Vec::new();
+        let mut now_ms = 0;
+        for (index, (kind, step_ms)) in operations.into_iter().enumerate() {
+            now_ms += step_ms;
+            let index = index as u64 + 1;
+            let command = match kind {
+                0 => PartitionCommand::Send { fifo: false, deduplicate_per_group: false, messages: vec![message(&index.to_string(), None, None, 0)] },
+                1 => PartitionCommand::Receive(ReceiveRequest { fifo: false, max_messages: 3, visibility_timeout_ms: 2_000, retention_ms: RETENTION_MS, attempt_id: None }),
+                2 => PartitionCommand::Delete { fifo: false, handles: handles.iter().rev().take(2).copied().collect() },
+                _ => PartitionCommand::ChangeVisibility { fifo: false, changes: handles.iter().rev().take(1).map(|handle| VisibilityChange { handle: *handle, visibility_timeout_ms: 0 }).collect() },
+            };
+            let outcome = first.apply(GROUP, index, now_ms, command.clone());
+            prop_assert_eq!(&outcome, &second.apply(GROUP, index, now_ms, command));
+            if let Ok(PartitionOutcome::Received(views)) = outcome {
+                handles.extend(views.iter().map(|view| view.receipt_handle));
+            }
+            let counts = first.counts(now_ms, RETENTION_MS);
+            prop_assert_eq!(counts.visible + counts.in_flight + counts.delayed, first.len() as u64);
+        }
+        prop_assert_eq!(first, second);
+    }
+}

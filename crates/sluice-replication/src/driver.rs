@@ -1,0 +1,458 @@
+//! The Raft thread: owns every `RawNode` of the node and runs the ready loop.
+//!
+//! The order inside one iteration is the contract that makes replies safe:
+//! 1. Proposals received so far are proposed (stamped with the wall clock).
+//! 2. Every group's `Ready` entries and hard state go into ONE write batch,
+//!    which is written with fsync. Nothing is sent or applied before that.
+//! 3. Messages are sent (a single-voter group has none).
+//! 4. Committed entries are applied and the waiting callers are answered.
+//!    A caller MUST NEVER be answered before its entry is applied.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use raft::prelude::{Entry, EntryType};
+use raft::{RawNode, StateRole};
+use sluice_queue::{Catalog, CatalogOutcome, Partition, QueueError};
+use sluice_storage::{GroupStorage, NodeStore, SnapshotRecord, StorageError};
+use tokio::sync::oneshot;
+use tracing::{debug, error, info, warn};
+
+use crate::envelope::Envelope;
+use crate::node::{NodeConfig, PartitionCell, ProposeError, Shared, StartError};
+use crate::{Command, Outcome};
+
+/// Requests drained from the channel per loop iteration at most, so that one
+/// fsync covers many proposals without starving ticks.
+const REQUESTS_PER_ITERATION_MAX: usize = 4_096;
+/// Proposals that may wait for a group to elect its leader.
+const WAITING_FOR_LEADER_MAX: usize = 16_384;
+
+pub(crate) type Reply = oneshot::Sender<Result<Outcome, ProposeError>>;
+
+pub(crate) enum Request {
+    Propose { group_id: u64, command: Command, reply: Reply },
+    Shutdown,
+}
+
+enum StateMachine {
+    Catalog,
+    Partition(Arc<PartitionCell>),
+}
+
+struct Group {
+    raw: RawNode<GroupStorage>,
+    storage: GroupStorage,
+    state_machine: StateMachine,
+    applied_index: u64,
+    applied_term: u64,
+    /// Commit index found on disk at start; recovery ends when it is applied.
+    recovered_commit: u64,
+    waiting_for_leader: Vec<(Command, Reply)>,
+}
+
+struct Waiter {
+    group_id: u64,
+    reply: Reply,
+}
+
+pub(crate) struct Driver {
+    config: NodeConfig,
+    store: NodeStore,
+    shared: Arc<Shared>,
+    receiver: Receiver<Request>,
+    groups: BTreeMap<u64, Group>,
+    waiters: HashMap<u64, Waiter>,
+    next_proposal_id: u64,
+    logger: slog::Logger,
+}
+
+fn wall_clock_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_millis() as u64)
+}
+
+impl Driver {
+    /// Loads the metadata group and every partition group named by its
+    /// snapshot. Groups created by log entries after that snapshot are loaded
+    /// when those entries are applied again.
+    pub fn recover(
+        config: NodeConfig,
+        store: NodeStore,
+        shared: Arc<Shared>,
+        receiver: Receiver<Request>,
+    ) -> Result<Driver, StartError> {
+        let logger = slog::Logger::root(slog::Discard, slog::o!());
+        let mut driver = Driver {
+            config,
+            store,
+            shared,
+            receiver,
+            groups: BTreeMap::new(),
+            waiters: HashMap::new(),
+            next_proposal_id: 1,
+            logger,
+        };
+        driver.open_group(0).map_err(|reason| StartError::Recovery { group_id: 0, reason })?;
+        let partition_groups = driver.shared.catalog.read().expect("catalog lock poisoned").all_partition_groups();
+        for group_id in partition_groups {
+            driver.open_group(group_id).map_err(|reason| StartError::Recovery { group_id, reason })?;
+        }
+        info!(node_id = driver.config.node_id, groups = driver.groups.len(), "loaded raft groups from snapshots");
+        Ok(driver)
+    }
+
+    /// Opens a group from the store, bootstrapping it as a single-voter group
+    /// if it is new, and loads its state machine from its snapshot.
+    fn open_group(&mut self, group_id: u64) -> Result<(), String> {
+        if self.groups.contains_key(&group_id) {
+            return Ok(());
+        }
+        let storage = self.store.group(group_id).map_err(|error| error.to_string())?;
+        let initial = raft::Storage::initial_state(&storage).map_err(|error| error.to_string())?;
+        if initial.conf_state.voters.is_empty() {
+            self.store.bootstrap(&storage, &[self.config.node_id]).map_err(|error| error.to_string())?;
+        }
+        let snapshot = self.store.load_snapshot(group_id).map_err(|error| error.to_string())?;
+        let (applied_index, applied_term) = snapshot.as_ref().map_or((0, 0), |s| (s.index, s.term));
+        let state_machine = self.load_state_machine(group_id, snapshot.as_ref())?;
+
+        let raft_config = raft::Config {
+            id: self.config.node_id,
+            election_tick: 10,
+            heartbeat_tick: 2,
+            applied: applied_index,
+            max_size_per_msg: 1 << 20,
+            max_inflight_msgs: 256,
+            check_quorum: true,
+            pre_vote: true,
+            ..Default::default()
+        };
+        let mut raw = RawNode::new(&raft_config, storage.clone(), &self.logger).map_err(|error| error.to_string())?;
+        // A group whose only voter is this node elects itself at once.
+        if raw.raft.prs().conf().voters().ids().iter().eq([self.config.node_id].iter()) {
+            raw.campaign().map_err(|error| error.to_string())?;
+        }
+        let recovered_commit = raw.raft.raft_log.committed;
+        debug!(group_id, applied_index, recovered_commit, "opened raft group");
+        self.groups.insert(
+            group_id,
+            Group {
+                raw,
+                storage,
+                state_machine,
+                applied_index,
+                applied_term,
+                recovered_commit,
+                waiting_for_leader: Vec::new(),
+            },
+        );
+        Ok(())
+    }
+
+    fn load_state_machine(&self, group_id: u64, snapshot: Option<&SnapshotRecord>) -> Result<StateMachine, String> {
+        if group_id == 0 {
+            let catalog: Catalog = match snapshot {
+                Some(snapshot) => bincode::deserialize(&snapshot.data).map_err(|error| format!("catalog snapshot: {error}"))?,
+                None => Catalog::default(),
+            };
+            *self.shared.catalog.write().expect("catalog lock poisoned") = catalog;
+            return Ok(StateMachine::Catalog);
+        }
+        let partition: Partition = match snapshot {
+            Some(snapshot) => bincode::deserialize(&snapshot.data).map_err(|error| format!("partition snapshot: {error}"))?,
+            None => Partition::default(),
+        };
+        let cell = Arc::new(PartitionCell::new(partition));
+        self.shared.partitions.write().expect("partition map lock poisoned").insert(group_id, cell.clone());
+        Ok(StateMachine::Partition(cell))
+    }
+
+    /// Runs until shutdown. Reports on `recovered` once every group applied
+    /// the entries committed before the start. A storage error stops the node:
+    /// continuing could acknowledge writes that are not durable.
+    pub fn run(&mut self, recovered: std::sync::mpsc::Sender<Result<(), StartError>>) {
+        let mut recovered = Some(recovered);
+        let mut last_tick = Instant::now();
+        loop {
+            let timeout = self.config.tick_interval.saturating_sub(last_tick.elapsed());
+            match self.receiver.recv_timeout(timeout.max(Duration::from_millis(1))) {
+                Ok(Request::Shutdown) => break,
+                Ok(request) => self.handle(request),
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+            if self.drain_requests() {
+                break;
+            }
+            if last_tick.elapsed() >= self.config.tick_interval {
+                for group in self.groups.values_mut() {
+                    group.raw.tick();
+                }
+                last_tick = Instant::now();
+            }
+            if let Err(error) = self.process_ready() {
+                error!(%error, "storage failure in the ready loop; stopping the node");
+                std::process::abort();
+            }
+            self.propose_waiting();
+            if recovered.is_some() && self.groups.values().all(|group| group.applied_index >= group.recovered_commit) {
+                info!(node_id = self.config.node_id, groups = self.groups.len(), "recovery finished");
+                let _ = recovered.take().expect("checked above").send(Ok(()));
+            }
+        }
+        info!(node_id = self.config.node_id, "raft thread stopped");
+    }
+
+    /// Handles queued requests; returns true on shutdown.
+    fn drain_requests(&mut self) -> bool {
+        for _ in 0..REQUESTS_PER_ITERATION_MAX {
+            match self.receiver.try_recv() {
+                Ok(Request::Shutdown) => return true,
+                Ok(request) => self.handle(request),
+                Err(_) => break,
+            }
+        }
+        false
+    }
+
+    fn handle(&mut self, request: Request) {
+        let Request::Propose { group_id, command, reply } = request else {
+            return;
+        };
+        let Some(group) = self.groups.get_mut(&group_id) else {
+            let _ = reply.send(Err(ProposeError::GroupNotFound(group_id)));
+            return;
+        };
+        if group.raw.raft.state != StateRole::Leader {
+            if group.waiting_for_leader.len() >= WAITING_FOR_LEADER_MAX {
+                let _ = reply.send(Err(ProposeError::Overloaded));
+            } else {
+                group.waiting_for_leader.push((command, reply));
+            }
+            return;
+        }
+        self.propose(group_id, command, reply);
+    }
+
+    fn propose(&mut self, group_id: u64, command: Command, reply: Reply) {
+        let group = self.groups.get_mut(&group_id).expect("caller checked the group");
+        let proposal_id = self.next_proposal_id;
+        self.next_proposal_id += 1;
+        let envelope = Envelope { now_ms: wall_clock_ms(), command };
+        let context = proposal_context(self.config.node_id, proposal_id);
+        match group.raw.propose(context, envelope.encode()) {
+            Ok(()) => {
+                self.waiters.insert(proposal_id, Waiter { group_id, reply });
+            }
+            Err(error) => {
+                warn!(group_id, %error, "raft rejected a proposal");
+                let _ = reply.send(Err(ProposeError::Dropped));
+            }
+        }
+    }
+
+    fn propose_waiting(&mut self) {
+        let ready: Vec<u64> = self
+            .groups
+            .iter()
+            .filter(|(_, group)| group.raw.raft.state == StateRole::Leader && !group.waiting_for_leader.is_empty())
+            .map(|(&group_id, _)| group_id)
+            .collect();
+        for group_id in ready {
+            let waiting = std::mem::take(&mut self.groups.get_mut(&group_id).expect("listed above").waiting_for_leader);
+            for (command, reply) in waiting {
+                self.propose(group_id, command, reply);
+            }
+        }
+    }
+
+    /// One round of steps 2 to 4 of the loop contract for every group.
+    fn process_ready(&mut self) -> Result<(), StorageError> {
+        let mut batch = self.store.batch();
+        let mut readies = Vec::new();
+        for (&group_id, group) in self.groups.iter_mut() {
+            if !group.raw.has_ready() {
+                continue;
+            }
+            let ready = group.raw.ready();
+            if let Some(soft_state) = ready.ss() {
+                info!(group_id, leader_id = soft_state.leader_id, role = ?soft_state.raft_state, "raft role changed");
+            }
+            // TODO: applying a snapshot received from a leader belongs to the
+            // cluster work; a single-voter group never receives one.
+            assert!(ready.snapshot().is_empty(), "group {group_id} received a snapshot, which is not supported yet");
+            batch.append(&group.storage, ready.entries());
+            if let Some(hard_state) = ready.hs() {
+                batch.set_hard_state(&group.storage, hard_state);
+            }
+            readies.push((group_id, ready));
+        }
+        if readies.is_empty() {
+            return Ok(());
+        }
+        if !batch.is_empty() {
+            self.store.write(batch, true)?;
+        }
+
+        let mut commit_updates = self.store.batch();
+        for (group_id, mut ready) in readies {
+            // NOTE: a single-voter group sends no messages; sending them over
+            // gRPC comes with the cluster work.
+            let _ = (ready.take_messages(), ready.take_persisted_messages());
+            let committed = ready.take_committed_entries();
+            self.apply(group_id, committed)?;
+            let Some(group) = self.groups.get_mut(&group_id) else {
+                continue; // the group deleted itself while applying
+            };
+            let mut light = group.raw.advance(ready);
+            if light.commit_index().is_some() {
+                commit_updates.set_hard_state(&group.storage, &group.raw.raft.hard_state());
+            }
+            let _ = light.take_messages();
+            let committed = light.take_committed_entries();
+            self.apply(group_id, committed)?;
+            if let Some(group) = self.groups.get_mut(&group_id) {
+                group.raw.advance_apply();
+            }
+        }
+        // The commit index can be recomputed after a crash, so it needs no fsync.
+        if !commit_updates.is_empty() {
+            self.store.write(commit_updates, false)?;
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, group_id: u64, entries: Vec<Entry>) -> Result<(), StorageError> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let mut catalog_effects = Vec::new();
+        for entry in entries {
+            let Some(group) = self.groups.get_mut(&group_id) else {
+                return Ok(());
+            };
+            group.applied_index = entry.index;
+            group.applied_term = entry.term;
+            if entry.data.is_empty() || entry.get_entry_type() != EntryType::EntryNormal {
+                continue; // the empty entry a new leader appends, or a conf change
+            }
+            let envelope = match Envelope::decode(&entry.data) {
+                Ok(envelope) => envelope,
+                Err(error) => panic!("entry {} of group {group_id} does not decode: {error}", entry.index),
+            };
+            let outcome = apply_command(group, entry.index, envelope, &self.shared);
+            if let Outcome::Catalog(Ok(effect)) = &outcome {
+                catalog_effects.push(effect.clone());
+            }
+            if let Some((node_id, proposal_id)) = parse_context(&entry.context) {
+                if node_id == self.config.node_id {
+                    if let Some(waiter) = self.waiters.remove(&proposal_id) {
+                        let _ = waiter.reply.send(Ok(outcome));
+                    }
+                }
+            }
+        }
+        if let Some(group) = self.groups.get(&group_id) {
+            if let StateMachine::Partition(cell) = &group.state_machine {
+                cell.version.send_modify(|version| *version += 1);
+            }
+        }
+        for effect in catalog_effects {
+            self.apply_catalog_effect(effect)?;
+        }
+        self.maybe_snapshot(group_id)
+    }
+
+    /// Creates or removes the partition groups that a catalog change names.
+    fn apply_catalog_effect(&mut self, effect: CatalogOutcome) -> Result<(), StorageError> {
+        match effect {
+            CatalogOutcome::Queue(meta) => {
+                for group_id in meta.partition_groups {
+                    if let Err(reason) = self.open_group(group_id) {
+                        error!(group_id, %reason, "failed to open a partition group");
+                        return Err(StorageError::Corrupt { column_family: "raft_state", key: group_id.to_string(), reason });
+                    }
+                }
+            }
+            CatalogOutcome::Deleted { partition_groups } => {
+                for group_id in partition_groups {
+                    self.remove_group(group_id)?;
+                }
+            }
+            CatalogOutcome::Updated => {}
+        }
+        Ok(())
+    }
+
+    fn remove_group(&mut self, group_id: u64) -> Result<(), StorageError> {
+        if let Some(group) = self.groups.remove(&group_id) {
+            for (_, reply) in group.waiting_for_leader {
+                let _ = reply.send(Ok(Outcome::Partition(Err(QueueError::QueueDoesNotExist))));
+            }
+        }
+        let orphaned: Vec<u64> =
+            self.waiters.iter().filter(|(_, waiter)| waiter.group_id == group_id).map(|(&id, _)| id).collect();
+        for proposal_id in orphaned {
+            let waiter = self.waiters.remove(&proposal_id).expect("listed above");
+            let _ = waiter.reply.send(Ok(Outcome::Partition(Err(QueueError::QueueDoesNotExist))));
+        }
+        self.shared.partitions.write().expect("partition map lock poisoned").remove(&group_id);
+        self.store.drop_group(group_id)?;
+        info!(group_id, "removed partition group");
+        Ok(())
+    }
+
+    fn maybe_snapshot(&mut self, group_id: u64) -> Result<(), StorageError> {
+        let Some(group) = self.groups.get(&group_id) else {
+            return Ok(());
+        };
+        if group.applied_index < group.storage.snapshot_index() + self.config.snapshot_interval_entries {
+            return Ok(());
+        }
+        let data = match &group.state_machine {
+            StateMachine::Catalog => bincode::serialize(&*self.shared.catalog.read().expect("catalog lock poisoned")),
+            StateMachine::Partition(cell) => bincode::serialize(&*cell.read()),
+        }
+        .expect("encoding a state machine cannot fail");
+        let voters = group.raw.raft.prs().conf().voters().ids().iter().collect();
+        let snapshot = SnapshotRecord { index: group.applied_index, term: group.applied_term, voters, data };
+        self.store.save_snapshot(&group.storage, &snapshot)?;
+        info!(group_id, index = snapshot.index, bytes = snapshot.data.len(), "saved snapshot and truncated the log");
+        Ok(())
+    }
+}
+
+fn apply_command(group: &mut Group, index: u64, envelope: Envelope, shared: &Shared) -> Outcome {
+    match (&group.state_machine, envelope.command) {
+        (StateMachine::Catalog, Command::Catalog(command)) => {
+            let mut catalog = shared.catalog.write().expect("catalog lock poisoned");
+            Outcome::Catalog(catalog.apply(command, envelope.now_ms))
+        }
+        (StateMachine::Partition(cell), Command::Partition(command)) => {
+            let mut partition = cell.state.write().expect("partition lock poisoned");
+            let group_id = group.storage.group_id();
+            Outcome::Partition(partition.apply(group_id, index, envelope.now_ms, command))
+        }
+        (_, command) => panic!("entry {index} carries {command:?}, which its group cannot apply"),
+    }
+}
+
+/// Entry context: proposing node id and node-local proposal id, so that only
+/// the proposer answers, and answers the right caller.
+fn proposal_context(node_id: u64, proposal_id: u64) -> Vec<u8> {
+    let mut context = Vec::with_capacity(16);
+    context.extend_from_slice(&node_id.to_be_bytes());
+    context.extend_from_slice(&proposal_id.to_be_bytes());
+    context
+}
+
+fn parse_context(context: &[u8]) -> Option<(u64, u64)> {
+    if context.len() != 16 {
+        return None;
+    }
+    let node_id = u64::from_be_bytes(context[..8].try_into().ok()?);
+    let proposal_id = u64::from_be_bytes(context[8..].try_into().ok()?);
+    Some((node_id, proposal_id))
+}

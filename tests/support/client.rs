@@ -1,0 +1,102 @@
+//! AWS SDK clients for a local server, and helpers for their results.
+
+use std::collections::HashMap;
+use std::fmt::Debug;
+use std::time::Duration;
+
+use aws_sdk_sqs::config::retry::RetryConfig;
+use aws_sdk_sqs::config::timeout::TimeoutConfig;
+use aws_sdk_sqs::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_sqs::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_sqs::types::QueueAttributeName;
+
+/// The region that `sluice serve` uses by default and the tests sign for.
+pub const REGION: &str = "us-east-1";
+/// The account id that `sluice serve` uses by default in queue URLs and ARNs.
+pub const ACCOUNT_ID: &str = "000000000000";
+
+/// Builds an SQS client for `endpoint` (for example `http://127.0.0.1:9324`).
+///
+/// The client signs with static test credentials for us-east-1, speaks plain
+/// HTTP (no TLS stack is compiled in), makes one attempt per call so that
+/// server errors are not hidden by retries, and gives up on a call after 60 s.
+/// Long polls wait at most 20 s, so that bound is never reached by a healthy
+/// server.
+pub fn sqs_client(endpoint: &str) -> aws_sdk_sqs::Client {
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .operation_timeout(Duration::from_secs(60))
+        .build();
+    sqs_client_with_timeouts(endpoint, timeouts)
+}
+
+/// Builds a client like [`sqs_client`] with other timeouts.
+pub(crate) fn sqs_client_with_timeouts(endpoint: &str, timeouts: TimeoutConfig) -> aws_sdk_sqs::Client {
+    // `build_http` makes a hyper client without TLS, which is all that a
+    // server on 127.0.0.1 needs and keeps rustls and aws-lc out of the build.
+    let http_client = aws_smithy_http_client::Builder::new().build_http();
+    let credentials = Credentials::new("AKIDSLUICETESTS", "sluice-test-secret", None, None, "sluice-tests");
+    let config = aws_sdk_sqs::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(REGION))
+        .credentials_provider(credentials)
+        .endpoint_url(endpoint)
+        .http_client(http_client)
+        .retry_config(RetryConfig::disabled())
+        .timeout_config(timeouts)
+        .build();
+    aws_sdk_sqs::Client::from_conf(config)
+}
+
+/// Returns the error code of a call that must fail with a service error.
+///
+/// `what` names the call in the panic message.
+///
+/// # Panics
+///
+/// Panics when the call succeeded or failed without a response from the
+/// server (connection, timeout or SDK-side validation errors).
+pub fn expect_service_error<T, E>(what: &str, result: Result<T, SdkError<E>>) -> String
+where
+    T: Debug,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    match result {
+        Ok(output) => panic!("{what}: expected an error response, but the call succeeded with {output:?}"),
+        Err(SdkError::ServiceError(context)) => match context.err().code() {
+            Some(code) => code.to_string(),
+            None => panic!(
+                "{what}: the error response carried no error code (raw response: {:?})",
+                context.raw()
+            ),
+        },
+        Err(other) => panic!(
+            "{what}: expected an error response from the server, got {}",
+            DisplayErrorContext(&other)
+        ),
+    }
+}
+
+/// Fetches all attributes of a queue as a map from attribute name to value.
+///
+/// # Panics
+///
+/// Panics when GetQueueAttributes fails.
+pub async fn queue_attributes(client: &aws_sdk_sqs::Client, queue_url: &str) -> HashMap<String, String> {
+    let output = client
+        .get_queue_attributes()
+        .queue_url(queue_url)
+        .attribute_names(QueueAttributeName::All)
+        .send()
+        .await
+        .unwrap_or_else(|err| panic!("GetQueueAttributes All on {queue_url} failed: {}", DisplayErrorContext(&err)));
+    output
+        .attributes()
+        .map(|attributes| {
+            attributes
+                .iter()
+                .map(|(name, value)| (name.as_str().to_string(), value.clone()))
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -1,0 +1,323 @@
+//! One `sluice serve` process on 127.0.0.1, started and stopped by a test.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::net::{SocketAddr, TcpListener};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use aws_sdk_sqs::config::timeout::TimeoutConfig;
+use aws_sdk_sqs::error::DisplayErrorContext;
+
+use crate::client::{sqs_client, sqs_client_with_timeouts, ACCOUNT_ID};
+
+/// How long a starting server may take to answer its first ListQueues.
+const READY_TIMEOUT: Duration = Duration::from_secs(30);
+/// Pause between two readiness probes.
+const READY_POLL_INTERVAL: Duration = Duration::from_millis(50);
+/// Lines of the server's stderr that a failure report shows.
+const STDERR_TAIL_LINES: usize = 60;
+
+/// Returns the path of the `sluice` binary under test.
+///
+/// `SLUICE_BIN` wins when set. Otherwise the binary is looked up next to the
+/// test executable's directory, which is where `cargo build --workspace` puts
+/// it (`$CARGO_TARGET_DIR/debug/sluice`, with tests in `debug/deps/`).
+///
+/// # Panics
+///
+/// Panics when the binary does not exist, telling how to build it.
+pub fn sluice_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("SLUICE_BIN") {
+        let path = PathBuf::from(path);
+        assert!(
+            path.is_file(),
+            "SLUICE_BIN is set to {}, but no file exists there; unset it or point it at a built sluice binary",
+            path.display()
+        );
+        return path;
+    }
+
+    let test_executable = std::env::current_exe().expect("cannot read the path of the running test executable");
+    let test_dir = test_executable
+        .parent()
+        .expect("the test executable path has no parent directory");
+    let candidate = test_dir.join("..").join("sluice");
+    assert!(
+        candidate.is_file(),
+        "the sluice binary was not found at {}; run `cargo build --workspace` first \
+         (with the same CARGO_TARGET_DIR as the tests), or set SLUICE_BIN to its path",
+        candidate.display()
+    );
+    candidate
+}
+
+/// Returns a port on 127.0.0.1 that was free a moment ago.
+///
+/// The port is found by binding port 0 and closing the listener, so another
+/// process may take it before the server binds it; a server that fails to
+/// bind exits early and [`Node::start`] reports its stderr.
+pub fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("cannot bind an ephemeral port on 127.0.0.1");
+    listener
+        .local_addr()
+        .expect("cannot read the address of the ephemeral listener")
+        .port()
+}
+
+/// A `sluice serve` child process with its own temporary directory.
+///
+/// The directory holds `data/` (the server's `--data-dir`) and the server's
+/// `stdout.log` and `stderr.log`, which each start appends to. Dropping the node
+/// kills the child with SIGKILL and removes the directory, unless
+/// `SLUICE_KEEP_DATA` is set.
+pub struct Node {
+    binary: PathBuf,
+    dir: Option<tempfile::TempDir>,
+    port: u16,
+    child: Option<Child>,
+    starts: u32,
+}
+
+impl Node {
+    /// Starts a server on a free port with an empty data directory and waits
+    /// until it answers ListQueues.
+    ///
+    /// Call this (and [`Node::restart`]) from the test's own thread, which the
+    /// body of `#[tokio::test]` runs on: the child is told to die with SIGKILL
+    /// when the thread that spawned it exits (Linux `PR_SET_PDEATHSIG`), so a
+    /// test process killed by a timeout leaves no server behind.
+    ///
+    /// # Panics
+    ///
+    /// Panics when the server exits early or does not answer within 30 s; the
+    /// message includes the end of its stderr.
+    pub async fn start() -> Node {
+        let binary = sluice_binary();
+        let dir = tempfile::Builder::new()
+            .prefix("sluice-node-")
+            .tempdir()
+            .expect("cannot create a temporary directory for the node");
+        std::fs::create_dir(dir.path().join("data")).expect("cannot create the node's data directory");
+
+        let mut node = Node {
+            binary,
+            dir: Some(dir),
+            port: free_port(),
+            child: None,
+            starts: 0,
+        };
+        node.spawn_and_wait().await;
+        node
+    }
+
+    /// Returns `http://127.0.0.1:PORT`, the endpoint for clients.
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr())
+    }
+
+    /// Returns the address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], self.port))
+    }
+
+    /// Returns the URL that the server gives a queue of this name, for the
+    /// default account id and the `Host` header that [`Node::client`] sends.
+    pub fn queue_url(&self, queue_name: &str) -> String {
+        format!("{}/{}/{}", self.endpoint(), ACCOUNT_ID, queue_name)
+    }
+
+    /// Builds a new SDK client for this node.
+    ///
+    /// Build a new one after [`Node::restart`]: an old client may hold pooled
+    /// connections to the killed process, and test clients do not retry.
+    pub fn client(&self) -> aws_sdk_sqs::Client {
+        sqs_client(&self.endpoint())
+    }
+
+    /// Returns the process id of the running server, if one is running.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// Returns the server's `--data-dir`.
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir_path().join("data")
+    }
+
+    /// Returns the file that collects the server's stderr across restarts.
+    pub fn stderr_path(&self) -> PathBuf {
+        self.dir_path().join("stderr.log")
+    }
+
+    /// Kills the server with SIGKILL, sent to its own process id, and reaps it.
+    ///
+    /// Does nothing when no server is running.
+    pub fn kill_9(&mut self) {
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
+        // `Child::kill` sends SIGKILL to this child's pid on Unix.
+        if let Err(err) = child.kill() {
+            // The child already exited; `wait` below reaps it either way.
+            eprintln!("sluice (pid {}) could not be killed: {err}", child.id());
+        }
+        if let Err(err) = child.wait() {
+            panic!("waiting for the killed sluice (pid {}) failed: {err}", child.id());
+        }
+    }
+
+    /// Starts the server again on the same port and data directory, killing
+    /// the running one with SIGKILL first, and waits until it answers.
+    ///
+    /// # Panics
+    ///
+    /// Panics like [`Node::start`].
+    pub async fn restart(&mut self) {
+        self.kill_9();
+        self.spawn_and_wait().await;
+    }
+
+    /// Returns the last lines of the server's stderr, for failure messages.
+    pub fn stderr_tail(&self) -> String {
+        read_tail(&self.stderr_path(), STDERR_TAIL_LINES)
+    }
+
+    fn dir_path(&self) -> &Path {
+        self.dir
+            .as_ref()
+            .expect("the node's directory exists until the node is dropped")
+            .path()
+    }
+
+    async fn spawn_and_wait(&mut self) {
+        self.starts += 1;
+        let stdout = self.open_log("stdout.log");
+        let stderr = self.open_log("stderr.log");
+
+        let mut command = Command::new(&self.binary);
+        command
+            .arg("serve")
+            .arg("--listen")
+            .arg(self.addr().to_string())
+            .arg("--data-dir")
+            .arg(self.data_dir())
+            .stdin(Stdio::null())
+            .stdout(stdout)
+            .stderr(stderr);
+        // SAFETY: the closure runs in the forked child before exec and only
+        // calls prctl(2), which is async-signal-safe.
+        unsafe {
+            command.pre_exec(|| {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let child = command
+            .spawn()
+            .unwrap_or_else(|err| panic!("cannot start {}: {err}", self.binary.display()));
+        self.child = Some(child);
+
+        self.wait_until_ready().await;
+    }
+
+    /// Opens a log file for appending and writes a header for this start.
+    fn open_log(&self, name: &str) -> File {
+        let path = self.dir_path().join(name);
+        let mut file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .unwrap_or_else(|err| panic!("cannot open {}: {err}", path.display()));
+        writeln!(file, "==== sluice start {} on {} ====", self.starts, self.addr())
+            .unwrap_or_else(|err| panic!("cannot write to {}: {err}", path.display()));
+        file
+    }
+
+    /// Polls ListQueues until the server answers it, the server exits, or
+    /// [`READY_TIMEOUT`] passes.
+    async fn wait_until_ready(&mut self) {
+        let probe_timeouts = TimeoutConfig::builder()
+            .connect_timeout(Duration::from_secs(1))
+            .operation_timeout(Duration::from_secs(2))
+            .build();
+        let probe = sqs_client_with_timeouts(&self.endpoint(), probe_timeouts);
+        let deadline = Instant::now() + READY_TIMEOUT;
+        let mut last_error = String::from("no probe was sent");
+
+        loop {
+            let child = self.child.as_mut().expect("a child was just spawned");
+            match child.try_wait() {
+                Ok(Some(status)) => {
+                    let pid = child.id();
+                    self.child = None;
+                    panic!(
+                        "sluice (pid {pid}) exited with {status} before it answered ListQueues on {}.\n\
+                         Its stderr ({}) ends with:\n{}",
+                        self.endpoint(),
+                        self.stderr_path().display(),
+                        self.stderr_tail()
+                    );
+                }
+                Ok(None) => {}
+                Err(err) => panic!("cannot check whether sluice (pid {}) is running: {err}", child.id()),
+            }
+
+            match probe.list_queues().send().await {
+                Ok(_) => return,
+                Err(err) => last_error = DisplayErrorContext(&err).to_string(),
+            }
+
+            if Instant::now() >= deadline {
+                panic!(
+                    "sluice (pid {:?}) did not answer ListQueues on {} within {:?}; the last probe failed with: {last_error}.\n\
+                     Its stderr ({}) ends with:\n{}",
+                    self.pid(),
+                    self.endpoint(),
+                    READY_TIMEOUT,
+                    self.stderr_path().display(),
+                    self.stderr_tail()
+                );
+            }
+            tokio::time::sleep(READY_POLL_INTERVAL).await;
+        }
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!(
+                "---- sluice on {} (data directory {}): end of stderr ----\n{}",
+                self.endpoint(),
+                self.data_dir().display(),
+                self.stderr_tail()
+            );
+        }
+        self.kill_9();
+
+        if std::env::var_os("SLUICE_KEEP_DATA").is_some() {
+            if let Some(dir) = self.dir.take() {
+                let kept = dir.keep();
+                eprintln!("SLUICE_KEEP_DATA is set: kept the node directory {}", kept.display());
+            }
+        }
+    }
+}
+
+/// Returns the last `lines` lines of a text file, or a note when it cannot be read.
+fn read_tail(path: &Path, lines: usize) -> String {
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            let text = String::from_utf8_lossy(&bytes);
+            let all: Vec<&str> = text.lines().collect();
+            let start = all.len().saturating_sub(lines);
+            all[start..].join("\n")
+        }
+        Err(err) => format!("(cannot read {}: {err})", path.display()),
+    }
+}
