@@ -100,3 +100,27 @@ pub async fn queue_attributes(client: &aws_sdk_sqs::Client, queue_url: &str) -> 
         })
         .unwrap_or_default()
 }
+
+/// Creates a queue with the given attributes and returns its URL.
+///
+/// # Panics
+///
+/// Panics when CreateQueue fails or returns no URL.
+pub async fn create_queue(
+    client: &aws_sdk_sqs::Client,
+    queue_name: &str,
+    attributes: &[(QueueAttributeName, &str)],
+) -> String {
+    let mut request = client.create_queue().queue_name(queue_name);
+    for (name, value) in attributes {
+        request = request.attributes(name.clone(), *value);
+    }
+    let output = request
+        .send()
+        .await
+        .unwrap_or_else(|err| panic!("CreateQueue {queue_name} failed: {}", DisplayErrorContext(&err)));
+    output
+        .queue_url()
+        .unwrap_or_else(|| panic!("CreateQueue {queue_name} returned no QueueUrl"))
+        .to_string()
+}

@@ -247,7 +247,6 @@ impl Node {
             .build();
         let probe = sqs_client_with_timeouts(&self.endpoint(), probe_timeouts);
         let deadline = Instant::now() + READY_TIMEOUT;
-        let mut last_error = String::from("no probe was sent");
 
         loop {
             let child = self.child.as_mut().expect("a child was just spawned");
@@ -267,10 +266,10 @@ impl Node {
                 Err(err) => panic!("cannot check whether sluice (pid {}) is running: {err}", child.id()),
             }
 
-            match probe.list_queues().send().await {
+            let last_error = match probe.list_queues().send().await {
                 Ok(_) => return,
-                Err(err) => last_error = DisplayErrorContext(&err).to_string(),
-            }
+                Err(err) => DisplayErrorContext(&err).to_string(),
+            };
 
             if Instant::now() >= deadline {
                 panic!(

@@ -11,7 +11,7 @@ pub fn from_queue_error(error: QueueError) -> SqsError {
         QueueError::QueueDoesNotExist => SqsError::queue_does_not_exist(),
         QueueError::QueueAlreadyExists(message) => SqsError::queue_already_exists(message),
         QueueError::QueueDeletedRecently => SqsError::queue_deleted_recently(
-            "You must wait 60 seconds after deleting a queue before you can create another queue with the same name.".into(),
+            "You must wait 60 seconds after deleting a queue before you can create another queue with the same name.",
         ),
         QueueError::PurgeQueueInProgress(name) => SqsError::purge_queue_in_progress(format!(
             "Only one PurgeQueue operation on {name} is allowed every 60 seconds."
@@ -28,9 +28,9 @@ pub fn from_propose_error(error: ProposeError) -> SqsError {
     match error {
         ProposeError::GroupNotFound(_) => SqsError::queue_does_not_exist(),
         ProposeError::Overloaded | ProposeError::Dropped => {
-            SqsError::service_unavailable("The service is busy; retry the request.".into())
+            SqsError::service_unavailable("The service is busy; retry the request.")
         }
-        ProposeError::Stopped => SqsError::internal_error("The node is shutting down.".into()),
+        ProposeError::Stopped => SqsError::internal_error("The node is shutting down."),
     }
 }
 

@@ -131,7 +131,7 @@ impl Driver {
         };
         let mut raw = RawNode::new(&raft_config, storage.clone(), &self.logger).map_err(|error| error.to_string())?;
         // A group whose only voter is this node elects itself at once.
-        if raw.raft.prs().conf().voters().ids().iter().eq([self.config.node_id].iter()) {
+        if raw.raft.prs().conf().voters().ids().iter().eq([self.config.node_id]) {
             raw.campaign().map_err(|error| error.to_string())?;
         }
         let recovered_commit = raw.raft.raft_log.committed;

@@ -17,3 +17,6 @@ mod node;
 
 pub use envelope::{Command, Outcome};
 pub use node::{Node, NodeConfig, PartitionCell, ProposeError, StartError};
+
+#[cfg(test)]
+mod tests;

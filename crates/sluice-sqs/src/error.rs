@@ -11,9 +11,6 @@ use std::fmt;
 
 use crate::types::BatchResultError;
 
-/// Namespace of the `__type` of the errors in the SQS model.
-const SQS_NAMESPACE: &str = "com.amazonaws.sqs#";
-
 /// One SQS error code. See [`ErrorCode::spec`] for its wire names and status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ErrorCode {
@@ -454,6 +451,9 @@ pub const COMMON_ERROR_CODES: &[ErrorCode] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Namespace of the `__type` of the errors in the SQS model.
+    const SQS_NAMESPACE: &str = "com.amazonaws.sqs#";
 
     #[test]
     fn table_matches_sqs_model() {

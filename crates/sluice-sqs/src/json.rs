@@ -50,9 +50,9 @@ pub(crate) struct JsonParams<'a> {
     path: String,
 }
 
-impl JsonParams<'_> {
+impl<'a> JsonParams<'a> {
     /// Returns the member, treating an explicit `null` as absent.
-    fn member(&self, name: &Name) -> Option<&Value> {
+    fn member(&self, name: &Name) -> Option<&'a Value> {
         self.object.get(name.json).filter(|value| !value.is_null())
     }
 

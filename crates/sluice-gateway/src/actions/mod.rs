@@ -72,7 +72,7 @@ pub(crate) fn now_ms() -> u64 {
 /// Finds the queue a QueueUrl names, in the request's region.
 pub(crate) fn resolve_queue(gateway: &Gateway, context: &RequestContext, queue_url: &str) -> Result<QueueMeta, SqsError> {
     if queue_url.is_empty() {
-        return Err(SqsError::missing_parameter("The request must contain the parameter QueueUrl.".into()));
+        return Err(SqsError::missing_parameter("The request must contain the parameter QueueUrl."));
     }
     let Some((account_id, name)) = sluice_sqs::parse_queue_url(queue_url) else {
         return Err(SqsError::invalid_address(format!("The address {queue_url} is not valid for this endpoint.")));
@@ -102,7 +102,7 @@ pub(crate) async fn propose_catalog(gateway: &Gateway, command: CatalogCommand) 
         Ok(Ok(Ok(outcome))) => Ok(outcome),
         Ok(Ok(Err(error))) => Err(from_queue_error(error)),
         Ok(Err(error)) => Err(from_propose_error(error)),
-        Err(_) => Err(SqsError::service_unavailable("The request timed out waiting for replication; retry it.".into())),
+        Err(_) => Err(SqsError::service_unavailable("The request timed out waiting for replication; retry it.")),
     }
 }
 
@@ -116,7 +116,7 @@ pub(crate) async fn propose_partition(
         Ok(Ok(Ok(outcome))) => Ok(outcome),
         Ok(Ok(Err(error))) => Err(from_queue_error(error)),
         Ok(Err(error)) => Err(from_propose_error(error)),
-        Err(_) => Err(SqsError::service_unavailable("The request timed out waiting for replication; retry it.".into())),
+        Err(_) => Err(SqsError::service_unavailable("The request timed out waiting for replication; retry it.")),
     }
 }
 

@@ -125,7 +125,7 @@ fn decode_token(token: &str) -> Result<String, SqsError> {
         .decode(token.as_bytes())
         .ok()
         .and_then(|bytes| String::from_utf8(bytes).ok())
-        .ok_or_else(|| SqsError::invalid_parameter_value("Invalid NextToken value.".into()))
+        .ok_or_else(|| SqsError::invalid_parameter_value("Invalid NextToken value."))
 }
 
 pub async fn delete_queue(gateway: &Gateway, context: &RequestContext, queue_url: &str) -> Result<Response, SqsError> {

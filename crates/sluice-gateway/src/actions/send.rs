@@ -21,7 +21,7 @@ pub async fn send_message(
     let meta = resolve_queue(gateway, context, queue_url)?;
     let message = prepare(&meta, context, &entry)?;
     let mut sent = propose_send(gateway, &meta, vec![message]).await?;
-    let outcome = sent.pop().ok_or_else(|| SqsError::internal_error("SendMessage applied no message".into()))?;
+    let outcome = sent.pop().ok_or_else(|| SqsError::internal_error("SendMessage applied no message"))?;
     Ok(Response::SendMessage(send_result(&meta, &entry, outcome)))
 }
 

@@ -37,7 +37,7 @@ pub fn validate_tags(tags: &TagMap) -> Result<(), SqsError> {
 pub async fn tag_queue(gateway: &Gateway, context: &RequestContext, queue_url: &str, tags: TagMap) -> Result<Response, SqsError> {
     let meta = resolve_queue(gateway, context, queue_url)?;
     if tags.is_empty() {
-        return Err(SqsError::missing_parameter("The request must contain the parameter Tags.".into()));
+        return Err(SqsError::missing_parameter("The request must contain the parameter Tags."));
     }
     validate_tags(&tags)?;
     let mut merged = meta.tags.clone();
@@ -55,7 +55,7 @@ pub async fn untag_queue(
 ) -> Result<Response, SqsError> {
     let meta = resolve_queue(gateway, context, queue_url)?;
     if tag_keys.is_empty() {
-        return Err(SqsError::missing_parameter("The request must contain the parameter TagKeys.".into()));
+        return Err(SqsError::missing_parameter("The request must contain the parameter TagKeys."));
     }
     propose_catalog(gateway, CatalogCommand::UntagQueue { key: meta.key, tag_keys }).await?;
     Ok(Response::Empty { action: "UntagQueue" })
