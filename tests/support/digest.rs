@@ -123,6 +123,19 @@ mod tests {
     }
 
     #[test]
+    fn attribute_digest_matches_published_vectors() {
+        // Digests that moto's SQS tests (tests/test_sqs/test_sqs.py) pin as
+        // the values AWS returns for one Number attribute named "timestamp".
+        for (value, expected) in [
+            ("1493147359900", "235c5c510d26fb653d073faed50ae77c"),
+            ("1493147359901", "994258b45346a2cc3f9cbb611aa7af30"),
+        ] {
+            let actual = md5_of_message_attributes(&[("timestamp", "Number", AttributeValue::String(value.into()))]);
+            assert_eq!(actual.as_deref(), Some(expected), "digest of timestamp={value} (Number)");
+        }
+    }
+
+    #[test]
     fn no_attributes_no_digest() {
         assert_eq!(md5_of_message_attributes(&[]), None, "SQS returns no MD5OfMessageAttributes without attributes");
     }

@@ -41,10 +41,12 @@ pub fn sluice_binary() -> PathBuf {
     }
 
     let test_executable = std::env::current_exe().expect("cannot read the path of the running test executable");
-    let test_dir = test_executable
+    // Test executables live in `debug/deps/`, the binary in `debug/`.
+    let profile_dir = test_executable
         .parent()
-        .expect("the test executable path has no parent directory");
-    let candidate = test_dir.join("..").join("sluice");
+        .and_then(Path::parent)
+        .expect("the test executable path has fewer than two parent directories");
+    let candidate = profile_dir.join("sluice");
     assert!(
         candidate.is_file(),
         "the sluice binary was not found at {}; run `cargo build --workspace` first \
@@ -79,6 +81,8 @@ pub struct Node {
     port: u16,
     child: Option<Child>,
     starts: u32,
+    /// Set when a panic message already showed the end of stderr.
+    stderr_reported: bool,
 }
 
 impl Node {
@@ -108,6 +112,7 @@ impl Node {
             port: free_port(),
             child: None,
             starts: 0,
+            stderr_reported: false,
         };
         node.spawn_and_wait().await;
         node
@@ -254,6 +259,7 @@ impl Node {
                 Ok(Some(status)) => {
                     let pid = child.id();
                     self.child = None;
+                    self.stderr_reported = true;
                     panic!(
                         "sluice (pid {pid}) exited with {status} before it answered ListQueues on {}.\n\
                          Its stderr ({}) ends with:\n{}",
@@ -272,6 +278,7 @@ impl Node {
             };
 
             if Instant::now() >= deadline {
+                self.stderr_reported = true;
                 panic!(
                     "sluice (pid {:?}) did not answer ListQueues on {} within {:?}; the last probe failed with: {last_error}.\n\
                      Its stderr ({}) ends with:\n{}",
@@ -289,7 +296,7 @@ impl Node {
 
 impl Drop for Node {
     fn drop(&mut self) {
-        if std::thread::panicking() {
+        if std::thread::panicking() && !self.stderr_reported {
             eprintln!(
                 "---- sluice on {} (data directory {}): end of stderr ----\n{}",
                 self.endpoint(),

@@ -33,9 +33,3 @@ pub fn from_propose_error(error: ProposeError) -> SqsError {
         ProposeError::Stopped => SqsError::internal_error("The node is shutting down."),
     }
 }
-
-/// The code a batch result entry reports for an error, e.g. `ReceiptHandleIsInvalid`.
-pub fn batch_code(error: &SqsError) -> String {
-    let json_type = error.json_type();
-    json_type.rsplit('#').next().unwrap_or(json_type).to_string()
-}

@@ -8,7 +8,9 @@
 use std::collections::BTreeMap;
 
 use crate::error::SqsError;
-use crate::types::{ChangeVisibilityEntry, DeleteEntry, MessageAttributes, Protocol, Request, SendEntry};
+use crate::types::{
+    ChangeVisibilityEntry, DeleteEntry, MessageAttributes, Protocol, Request, SendEntry,
+};
 use crate::{json, query};
 
 /// Decodes one SQS request.
@@ -16,14 +18,14 @@ use crate::{json, query};
 /// For [`Protocol::Json`], `target` is the `X-Amz-Target` header
 /// (`AmazonSQS.<Action>`) and `body` a JSON object. For [`Protocol::Query`],
 /// the parameters of the URL query string and of the form-encoded body are
-/// merged, the body winning on a repeated name; a Query request without
+/// merged, and the body wins on a repeated name. A Query request without
 /// `QueueUrl` decodes with an empty `queue_url`, which the caller fills from
 /// the request path.
 ///
-/// Errors: `InvalidAction` for an unknown action, `MissingParameter` for an
-/// absent required parameter, `InvalidParameterValue` for a Query value that
-/// does not parse, and a serialization error for a JSON body that is not an
-/// object or has a member of the wrong type.
+/// Errors: `InvalidAction` for an unknown action and `MissingParameter` for
+/// an absent required parameter. A Query value that does not parse gives
+/// `InvalidParameterValue`. A JSON body that is not an object, or has a member
+/// of the wrong type, gives a serialization error.
 pub fn decode_request(
     protocol: Protocol,
     target: Option<&str>,
@@ -47,14 +49,17 @@ pub(crate) struct Name {
 
 impl Name {
     const fn same(name: &'static str) -> Self {
-        Name { json: name, query: &[] }
+        Name {
+            json: name,
+            query: &[],
+        }
     }
 
     const fn new(json: &'static str, query: &'static [&'static str]) -> Self {
         Name { json, query }
     }
 
-    /// The Query names of this parameter, in the order to try them.
+    /// Returns the Query names of this parameter, in the order to try them.
     pub fn query_names(&self) -> &[&'static str] {
         if self.query.is_empty() {
             std::slice::from_ref(&self.json)
@@ -82,9 +87,9 @@ pub(crate) trait Params: Sized {
     fn string_list(&self, name: &Name) -> Result<Vec<String>, SqsError>;
     fn string_map(&self, map: &MapName) -> Result<BTreeMap<String, String>, SqsError>;
     fn message_attributes(&self, name: &Name) -> Result<MessageAttributes, SqsError>;
-    /// The entries of a batch list, each readable as parameters of its own.
+    /// Returns the entries of a batch list, each readable as parameters of its own.
     fn entries(&self, name: &Name) -> Result<Vec<Self>, SqsError>;
-    /// The full name of a parameter as the client sent it, for error messages.
+    /// Returns the full name of a parameter as the client sent it, for error messages.
     fn path(&self, name: &Name) -> String;
 }
 
@@ -95,7 +100,10 @@ const QUEUE_OWNER: Name = Name::same("QueueOwnerAWSAccountId");
 const MAX_RESULTS: Name = Name::same("MaxResults");
 const NEXT_TOKEN: Name = Name::same("NextToken");
 const ATTRIBUTE_NAMES: Name = Name::new("AttributeNames", &["AttributeName"]);
-const SYSTEM_ATTRIBUTE_NAMES: Name = Name::new("MessageSystemAttributeNames", &["MessageSystemAttributeName"]);
+const SYSTEM_ATTRIBUTE_NAMES: Name = Name::new(
+    "MessageSystemAttributeNames",
+    &["MessageSystemAttributeName"],
+);
 const MESSAGE_ATTRIBUTE_NAMES: Name = Name::new("MessageAttributeNames", &["MessageAttributeName"]);
 const TAG_KEYS: Name = Name::new("TagKeys", &["TagKey"]);
 const MESSAGE_BODY: Name = Name::same("MessageBody");
@@ -112,13 +120,26 @@ const ATTEMPT_ID: Name = Name::same("ReceiveRequestAttemptId");
 const ENTRY_ID: Name = Name::same("Id");
 const SEND_ENTRIES: Name = Name::new("Entries", &["SendMessageBatchRequestEntry"]);
 const DELETE_ENTRIES: Name = Name::new("Entries", &["DeleteMessageBatchRequestEntry"]);
-const VISIBILITY_ENTRIES: Name = Name::new("Entries", &["ChangeMessageVisibilityBatchRequestEntry"]);
+const VISIBILITY_ENTRIES: Name =
+    Name::new("Entries", &["ChangeMessageVisibilityBatchRequestEntry"]);
 
-const ATTRIBUTES: MapName = MapName { name: Name::new("Attributes", &["Attribute"]), key: "Name", value: "Value" };
+const ATTRIBUTES: MapName = MapName {
+    name: Name::new("Attributes", &["Attribute"]),
+    key: "Name",
+    value: "Value",
+};
 /// `CreateQueue` spells its tag map `tags` in JSON.
-const CREATE_TAGS: MapName = MapName { name: Name::new("tags", &["Tag"]), key: "Key", value: "Value" };
+const CREATE_TAGS: MapName = MapName {
+    name: Name::new("tags", &["Tag"]),
+    key: "Key",
+    value: "Value",
+};
 /// botocore 1.31 sends `Tags.N.*` for `TagQueue`; the API reference examples use `Tag.N.*`.
-const TAGS: MapName = MapName { name: Name::new("Tags", &["Tag", "Tags"]), key: "Key", value: "Value" };
+const TAGS: MapName = MapName {
+    name: Name::new("Tags", &["Tag", "Tags"]),
+    key: "Key",
+    value: "Value",
+};
 
 /// The actions of the API that decode to [`Request::Unsupported`].
 pub const UNSUPPORTED_ACTIONS: &[&str] = &[
@@ -130,16 +151,46 @@ pub const UNSUPPORTED_ACTIONS: &[&str] = &[
     "ListMessageMoveTasks",
 ];
 
+impl Request {
+    /// Returns the SQS action name of this request, e.g. `SendMessage`.
+    pub fn action(&self) -> &str {
+        match self {
+            Request::CreateQueue { .. } => "CreateQueue",
+            Request::GetQueueUrl { .. } => "GetQueueUrl",
+            Request::ListQueues { .. } => "ListQueues",
+            Request::DeleteQueue { .. } => "DeleteQueue",
+            Request::GetQueueAttributes { .. } => "GetQueueAttributes",
+            Request::SetQueueAttributes { .. } => "SetQueueAttributes",
+            Request::PurgeQueue { .. } => "PurgeQueue",
+            Request::SendMessage { .. } => "SendMessage",
+            Request::SendMessageBatch { .. } => "SendMessageBatch",
+            Request::ReceiveMessage { .. } => "ReceiveMessage",
+            Request::DeleteMessage { .. } => "DeleteMessage",
+            Request::DeleteMessageBatch { .. } => "DeleteMessageBatch",
+            Request::ChangeMessageVisibility { .. } => "ChangeMessageVisibility",
+            Request::ChangeMessageVisibilityBatch { .. } => "ChangeMessageVisibilityBatch",
+            Request::TagQueue { .. } => "TagQueue",
+            Request::UntagQueue { .. } => "UntagQueue",
+            Request::ListQueueTags { .. } => "ListQueueTags",
+            Request::Unsupported { action } => action,
+        }
+    }
+}
+
 /// Maps the parameters of `action` onto a [`Request`].
 pub(crate) fn decode_action<P: Params>(action: &str, p: &P) -> Result<Request, SqsError> {
     match action {
         "CreateQueue" => create_queue(p),
         "GetQueueUrl" => get_queue_url(p),
         "ListQueues" => list_queues(p),
-        "DeleteQueue" => Ok(Request::DeleteQueue { queue_url: queue_url(p)? }),
+        "DeleteQueue" => Ok(Request::DeleteQueue {
+            queue_url: queue_url(p)?,
+        }),
         "GetQueueAttributes" => get_queue_attributes(p),
         "SetQueueAttributes" => set_queue_attributes(p),
-        "PurgeQueue" => Ok(Request::PurgeQueue { queue_url: queue_url(p)? }),
+        "PurgeQueue" => Ok(Request::PurgeQueue {
+            queue_url: queue_url(p)?,
+        }),
         "SendMessage" => send_message(p),
         "SendMessageBatch" => send_message_batch(p),
         "ReceiveMessage" => receive_message(p),
@@ -147,22 +198,34 @@ pub(crate) fn decode_action<P: Params>(action: &str, p: &P) -> Result<Request, S
         "DeleteMessageBatch" => delete_message_batch(p),
         "ChangeMessageVisibility" => change_message_visibility(p),
         "ChangeMessageVisibilityBatch" => change_message_visibility_batch(p),
-        "TagQueue" => Ok(Request::TagQueue { queue_url: queue_url(p)?, tags: p.string_map(&TAGS)? }),
-        "UntagQueue" => Ok(Request::UntagQueue { queue_url: queue_url(p)?, tag_keys: p.string_list(&TAG_KEYS)? }),
-        "ListQueueTags" => Ok(Request::ListQueueTags { queue_url: queue_url(p)? }),
-        unsupported if UNSUPPORTED_ACTIONS.contains(&unsupported) => {
-            Ok(Request::Unsupported { action: unsupported.to_owned() })
-        }
-        unknown => Err(SqsError::invalid_action(format!("The action {unknown} is not valid for this endpoint."))),
+        "TagQueue" => Ok(Request::TagQueue {
+            queue_url: queue_url(p)?,
+            tags: p.string_map(&TAGS)?,
+        }),
+        "UntagQueue" => Ok(Request::UntagQueue {
+            queue_url: queue_url(p)?,
+            tag_keys: p.string_list(&TAG_KEYS)?,
+        }),
+        "ListQueueTags" => Ok(Request::ListQueueTags {
+            queue_url: queue_url(p)?,
+        }),
+        unsupported if UNSUPPORTED_ACTIONS.contains(&unsupported) => Ok(Request::Unsupported {
+            action: unsupported.to_owned(),
+        }),
+        unknown => Err(SqsError::invalid_action(format!(
+            "The action {unknown} is not valid for this endpoint."
+        ))),
     }
 }
 
 fn required_string<P: Params>(p: &P, name: &Name) -> Result<String, SqsError> {
-    p.string(name)?.ok_or_else(|| SqsError::missing_named_parameter(&p.path(name)))
+    p.string(name)?
+        .ok_or_else(|| SqsError::missing_named_parameter(&p.path(name)))
 }
 
 fn required_int<P: Params>(p: &P, name: &Name) -> Result<i32, SqsError> {
-    p.int(name)?.ok_or_else(|| SqsError::missing_named_parameter(&p.path(name)))
+    p.int(name)?
+        .ok_or_else(|| SqsError::missing_named_parameter(&p.path(name)))
 }
 
 /// `QueueUrl` is required in JSON; a Query request may address the queue by
@@ -198,7 +261,10 @@ fn list_queues<P: Params>(p: &P) -> Result<Request, SqsError> {
 }
 
 fn get_queue_attributes<P: Params>(p: &P) -> Result<Request, SqsError> {
-    Ok(Request::GetQueueAttributes { queue_url: queue_url(p)?, attribute_names: p.string_list(&ATTRIBUTE_NAMES)? })
+    Ok(Request::GetQueueAttributes {
+        queue_url: queue_url(p)?,
+        attribute_names: p.string_list(&ATTRIBUTE_NAMES)?,
+    })
 }
 
 fn set_queue_attributes<P: Params>(p: &P) -> Result<Request, SqsError> {
@@ -208,7 +274,10 @@ fn set_queue_attributes<P: Params>(p: &P) -> Result<Request, SqsError> {
     if attributes.is_empty() {
         return Err(SqsError::missing_named_parameter(&p.path(&ATTRIBUTES.name)));
     }
-    Ok(Request::SetQueueAttributes { queue_url, attributes })
+    Ok(Request::SetQueueAttributes {
+        queue_url,
+        attributes,
+    })
 }
 
 /// Reads the fields of one message: `SendMessage` or a `SendMessageBatch` entry.
@@ -225,7 +294,10 @@ fn send_entry<P: Params>(p: &P, id: String) -> Result<SendEntry, SqsError> {
 }
 
 fn send_message<P: Params>(p: &P) -> Result<Request, SqsError> {
-    Ok(Request::SendMessage { queue_url: queue_url(p)?, entry: send_entry(p, String::new())? })
+    Ok(Request::SendMessage {
+        queue_url: queue_url(p)?,
+        entry: send_entry(p, String::new())?,
+    })
 }
 
 fn send_message_batch<P: Params>(p: &P) -> Result<Request, SqsError> {
@@ -252,7 +324,10 @@ fn receive_message<P: Params>(p: &P) -> Result<Request, SqsError> {
 }
 
 fn delete_message<P: Params>(p: &P) -> Result<Request, SqsError> {
-    Ok(Request::DeleteMessage { queue_url: queue_url(p)?, receipt_handle: required_string(p, &RECEIPT_HANDLE)? })
+    Ok(Request::DeleteMessage {
+        queue_url: queue_url(p)?,
+        receipt_handle: required_string(p, &RECEIPT_HANDLE)?,
+    })
 }
 
 fn delete_message_batch<P: Params>(p: &P) -> Result<Request, SqsError> {
@@ -294,3 +369,7 @@ fn change_message_visibility_batch<P: Params>(p: &P) -> Result<Request, SqsError
         .collect::<Result<_, SqsError>>()?;
     Ok(Request::ChangeMessageVisibilityBatch { queue_url, entries })
 }
+
+#[cfg(test)]
+#[path = "decode_tests.rs"]
+mod tests;

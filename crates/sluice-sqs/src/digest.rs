@@ -1,11 +1,11 @@
 //! MD5 digests that SQS returns so that clients can check what it stored
 //! (`MD5OfMessageBody`, `MD5OfMessageAttributes`, `MD5OfMessageSystemAttributes`).
 //!
-//! The attribute digest follows the algorithm in the SQS Developer Guide
-//! ("Calculating the MD5 message digest for message attributes"): attributes
-//! sorted by name, and for each one the name, the data type and the value,
-//! each prefixed with its length as a 4-byte big-endian integer, with a
-//! transport-type byte (1 for String and Number, 2 for Binary) before the value.
+//! The attribute digest is the one AWS documents and the AWS SDKs check. It
+//! covers the attributes sorted by name. For each one it hashes the name, the
+//! data type and the value, each prefixed with its length as a 4-byte
+//! big-endian integer, and a transport-type byte (1 for String and Number, 2
+//! for Binary) before the value.
 
 use md5::{Digest, Md5};
 
@@ -48,7 +48,10 @@ fn update_attribute(hasher: &mut Md5, name: &str, value: &MessageAttributeValue)
         update_length_prefixed(hasher, value.binary_value.as_deref().unwrap_or_default());
     } else {
         hasher.update([TRANSPORT_STRING]);
-        update_length_prefixed(hasher, value.string_value.as_deref().unwrap_or_default().as_bytes());
+        update_length_prefixed(
+            hasher,
+            value.string_value.as_deref().unwrap_or_default().as_bytes(),
+        );
     }
 }
 
@@ -64,17 +67,28 @@ mod tests {
     use super::*;
 
     fn string_attr(data_type: &str, value: &str) -> MessageAttributeValue {
-        MessageAttributeValue { data_type: data_type.into(), string_value: Some(value.into()), binary_value: None }
+        MessageAttributeValue {
+            data_type: data_type.into(),
+            string_value: Some(value.into()),
+            binary_value: None,
+        }
     }
 
     fn binary_attr(value: &[u8]) -> MessageAttributeValue {
-        MessageAttributeValue { data_type: "Binary".into(), string_value: None, binary_value: Some(value.to_vec()) }
+        MessageAttributeValue {
+            data_type: "Binary".into(),
+            string_value: None,
+            binary_value: Some(value.to_vec()),
+        }
     }
 
     #[test]
     fn body_digest_matches_api_reference_example() {
         // SendMessage example of the SQS API reference: body "This is a test message".
-        assert_eq!(md5_of_body("This is a test message"), "fafb00f5732ab283681e124bf8747ed1");
+        assert_eq!(
+            md5_of_body("This is a test message"),
+            "fafb00f5732ab283681e124bf8747ed1"
+        );
     }
 
     #[test]
@@ -84,24 +98,36 @@ mod tests {
 
     #[test]
     fn string_attribute_digest_matches_java_sdk() {
-        // The AWS SDK for Java computed this digest for {"content-encoding": String "lz4"}
-        // (reported in poundifdef/smoothmq issue 35).
-        let attrs = MessageAttributes::from([("content-encoding".to_string(), string_attr("String", "lz4"))]);
-        assert_eq!(md5_of_message_attributes(&attrs).as_deref(), Some("d5b1c8868f6406a7a6a8f4cebc4fcc94"));
+        // Digest that the AWS SDK for Java computed for {"content-encoding": String "lz4"},
+        // quoted in a public bug report against an SQS emulator.
+        let attrs = MessageAttributes::from([(
+            "content-encoding".to_string(),
+            string_attr("String", "lz4"),
+        )]);
+        assert_eq!(
+            md5_of_message_attributes(&attrs).as_deref(),
+            Some("d5b1c8868f6406a7a6a8f4cebc4fcc94")
+        );
     }
 
     #[test]
     fn binary_attribute_digest_matches_sqs() {
-        // SQS and the AWS SDK for .NET both returned this digest for a Binary
-        // attribute "testname" with bytes "123" (aws/aws-sdk-net issue 308).
+        // Digest that both SQS and the AWS SDK for .NET returned for a Binary
+        // attribute "testname" with bytes "123", quoted in an aws-sdk-net bug report.
         let attrs = MessageAttributes::from([("testname".to_string(), binary_attr(b"123"))]);
-        assert_eq!(md5_of_message_attributes(&attrs).as_deref(), Some("4969dd151b0a6c8b619ebb802f76e035"));
+        assert_eq!(
+            md5_of_message_attributes(&attrs).as_deref(),
+            Some("4969dd151b0a6c8b619ebb802f76e035")
+        );
     }
 
     #[test]
     fn empty_attributes_have_no_digest() {
         assert_eq!(md5_of_message_attributes(&MessageAttributes::new()), None);
-        assert_eq!(md5_of_message_system_attributes(&MessageAttributes::new()), None);
+        assert_eq!(
+            md5_of_message_system_attributes(&MessageAttributes::new()),
+            None
+        );
     }
 
     #[test]
@@ -113,7 +139,10 @@ mod tests {
         let mut reverse = MessageAttributes::new();
         reverse.insert("b".into(), string_attr("Number", "2"));
         reverse.insert("a".into(), string_attr("String", "1"));
-        assert_eq!(md5_of_message_attributes(&forward), md5_of_message_attributes(&reverse));
+        assert_eq!(
+            md5_of_message_attributes(&forward),
+            md5_of_message_attributes(&reverse)
+        );
     }
 
     #[test]
@@ -121,8 +150,14 @@ mod tests {
         let plain = MessageAttributes::from([("n".to_string(), string_attr("Number", "5"))]);
         let labeled = MessageAttributes::from([("n".to_string(), string_attr("Number.int", "5"))]);
         let string = MessageAttributes::from([("n".to_string(), string_attr("String", "5"))]);
-        assert_ne!(md5_of_message_attributes(&plain), md5_of_message_attributes(&labeled));
-        assert_ne!(md5_of_message_attributes(&plain), md5_of_message_attributes(&string));
+        assert_ne!(
+            md5_of_message_attributes(&plain),
+            md5_of_message_attributes(&labeled)
+        );
+        assert_ne!(
+            md5_of_message_attributes(&plain),
+            md5_of_message_attributes(&string)
+        );
     }
 
     #[test]
@@ -135,16 +170,25 @@ mod tests {
         bytes.extend_from_slice(b"String");
         bytes.push(1);
         bytes.extend_from_slice(&[0, 0, 0, 1, b'x']);
-        assert_eq!(md5_of_message_attributes(&attrs), Some(hex::encode(Md5::digest(&bytes))));
+        assert_eq!(
+            md5_of_message_attributes(&attrs),
+            Some(hex::encode(Md5::digest(&bytes)))
+        );
     }
 
     #[test]
     fn system_attribute_digest_uses_same_encoding() {
         let attrs = MessageAttributes::from([(
             "AWSTraceHeader".to_string(),
-            string_attr("String", "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1"),
+            string_attr(
+                "String",
+                "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1",
+            ),
         )]);
-        assert_eq!(md5_of_message_system_attributes(&attrs), md5_of_message_attributes(&attrs));
+        assert_eq!(
+            md5_of_message_system_attributes(&attrs),
+            md5_of_message_attributes(&attrs)
+        );
         assert!(md5_of_message_system_attributes(&attrs).is_some());
     }
 }

@@ -16,7 +16,11 @@ pub struct EncodedResponse {
 
 /// Encodes a successful response: a JSON object for [`Protocol::Json`], an
 /// `<{Action}Response>` XML document for [`Protocol::Query`].
-pub fn encode_response(protocol: Protocol, request_id: &str, response: &Response) -> EncodedResponse {
+pub fn encode_response(
+    protocol: Protocol,
+    request_id: &str,
+    response: &Response,
+) -> EncodedResponse {
     match protocol {
         Protocol::Json => json::encode_response(request_id, response),
         Protocol::Query => query::encode_response(request_id, response),
@@ -33,7 +37,7 @@ pub fn encode_error(protocol: Protocol, request_id: &str, error: &SqsError) -> E
 }
 
 impl Response {
-    /// The action whose output this response is, as in `<{action}Response>`.
+    /// Returns the action whose output this response is, as in `<{action}Response>`.
     pub fn action(&self) -> &'static str {
         match self {
             Response::CreateQueue { .. } => "CreateQueue",

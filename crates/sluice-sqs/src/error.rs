@@ -1,11 +1,11 @@
 //! The error table of the server: every SQS error code with its AWS JSON 1.0
 //! `__type`, its Query-protocol code, its HTTP status and its fault side.
 //!
-//! Sources: the `aws.protocols#awsQueryError` traits of the SQS Smithy model
-//! (as shipped with the Rust SDK, 2025) and botocore 1.31's Query model for
-//! the modeled errors; the SQS API reference "Common Errors" page and the SQS
-//! Query error list for the common ones (`InvalidParameterValue`,
-//! `MissingParameter`, `InternalError`, ...).
+//! The modeled errors take their values from the `aws.protocols#awsQueryError`
+//! traits of the SQS Smithy model in smithy-rs (`aws/sdk/aws-models/sqs.json`)
+//! and from botocore 1.31's Query model. The common ones (`InvalidParameterValue`,
+//! `MissingParameter`, `InternalError`, ...) come from the "Common Errors"
+//! pages of the SQS API reference, current and for API version 2011-10-01.
 
 use std::fmt;
 
@@ -72,11 +72,21 @@ pub struct ErrorSpec {
 }
 
 const fn client(json_type: &'static str, query_code: &'static str, status: u16) -> ErrorSpec {
-    ErrorSpec { json_type, query_code, status, sender_fault: true }
+    ErrorSpec {
+        json_type,
+        query_code,
+        status,
+        sender_fault: true,
+    }
 }
 
 const fn server(json_type: &'static str, query_code: &'static str, status: u16) -> ErrorSpec {
-    ErrorSpec { json_type, query_code, status, sender_fault: false }
+    ErrorSpec {
+        json_type,
+        query_code,
+        status,
+        sender_fault: false,
+    }
 }
 
 impl ErrorCode {
@@ -104,23 +114,63 @@ impl ErrorCode {
                 400,
             ),
             InvalidAddress => client("com.amazonaws.sqs#InvalidAddress", "InvalidAddress", 404),
-            InvalidAttributeName => client("com.amazonaws.sqs#InvalidAttributeName", "InvalidAttributeName", 400),
-            InvalidAttributeValue => client("com.amazonaws.sqs#InvalidAttributeValue", "InvalidAttributeValue", 400),
+            InvalidAttributeName => client(
+                "com.amazonaws.sqs#InvalidAttributeName",
+                "InvalidAttributeName",
+                400,
+            ),
+            InvalidAttributeValue => client(
+                "com.amazonaws.sqs#InvalidAttributeValue",
+                "InvalidAttributeValue",
+                400,
+            ),
             InvalidBatchEntryId => client(
                 "com.amazonaws.sqs#InvalidBatchEntryId",
                 "AWS.SimpleQueueService.InvalidBatchEntryId",
                 400,
             ),
             InvalidIdFormat => client("com.amazonaws.sqs#InvalidIdFormat", "InvalidIdFormat", 400),
-            InvalidMessageContents => client("com.amazonaws.sqs#InvalidMessageContents", "InvalidMessageContents", 400),
+            InvalidMessageContents => client(
+                "com.amazonaws.sqs#InvalidMessageContents",
+                "InvalidMessageContents",
+                400,
+            ),
             InvalidSecurity => client("com.amazonaws.sqs#InvalidSecurity", "InvalidSecurity", 403),
-            KmsAccessDenied => client("com.amazonaws.sqs#KmsAccessDenied", "KMS.AccessDeniedException", 400),
-            KmsDisabled => client("com.amazonaws.sqs#KmsDisabled", "KMS.DisabledException", 400),
-            KmsInvalidKeyUsage => client("com.amazonaws.sqs#KmsInvalidKeyUsage", "KMS.InvalidKeyUsageException", 400),
-            KmsInvalidState => client("com.amazonaws.sqs#KmsInvalidState", "KMS.InvalidStateException", 400),
-            KmsNotFound => client("com.amazonaws.sqs#KmsNotFound", "KMS.NotFoundException", 400),
-            KmsOptInRequired => client("com.amazonaws.sqs#KmsOptInRequired", "KMS.OptInRequired", 403),
-            KmsThrottled => client("com.amazonaws.sqs#KmsThrottled", "KMS.ThrottlingException", 400),
+            KmsAccessDenied => client(
+                "com.amazonaws.sqs#KmsAccessDenied",
+                "KMS.AccessDeniedException",
+                400,
+            ),
+            KmsDisabled => client(
+                "com.amazonaws.sqs#KmsDisabled",
+                "KMS.DisabledException",
+                400,
+            ),
+            KmsInvalidKeyUsage => client(
+                "com.amazonaws.sqs#KmsInvalidKeyUsage",
+                "KMS.InvalidKeyUsageException",
+                400,
+            ),
+            KmsInvalidState => client(
+                "com.amazonaws.sqs#KmsInvalidState",
+                "KMS.InvalidStateException",
+                400,
+            ),
+            KmsNotFound => client(
+                "com.amazonaws.sqs#KmsNotFound",
+                "KMS.NotFoundException",
+                400,
+            ),
+            KmsOptInRequired => client(
+                "com.amazonaws.sqs#KmsOptInRequired",
+                "KMS.OptInRequired",
+                403,
+            ),
+            KmsThrottled => client(
+                "com.amazonaws.sqs#KmsThrottled",
+                "KMS.ThrottlingException",
+                400,
+            ),
             MessageNotInflight => client(
                 "com.amazonaws.sqs#MessageNotInflight",
                 "AWS.SimpleQueueService.MessageNotInflight",
@@ -142,9 +192,21 @@ impl ErrorCode {
                 "AWS.SimpleQueueService.NonExistentQueue",
                 400,
             ),
-            QueueNameExists => client("com.amazonaws.sqs#QueueNameExists", "QueueAlreadyExists", 400),
-            ReceiptHandleIsInvalid => client("com.amazonaws.sqs#ReceiptHandleIsInvalid", "ReceiptHandleIsInvalid", 404),
-            RequestThrottled => client("com.amazonaws.sqs#RequestThrottled", "RequestThrottled", 403),
+            QueueNameExists => client(
+                "com.amazonaws.sqs#QueueNameExists",
+                "QueueAlreadyExists",
+                400,
+            ),
+            ReceiptHandleIsInvalid => client(
+                "com.amazonaws.sqs#ReceiptHandleIsInvalid",
+                "ReceiptHandleIsInvalid",
+                404,
+            ),
+            RequestThrottled => client(
+                "com.amazonaws.sqs#RequestThrottled",
+                "RequestThrottled",
+                403,
+            ),
             ResourceNotFound => client(
                 "com.amazonaws.sqs#ResourceNotFoundException",
                 "ResourceNotFoundException",
@@ -164,11 +226,31 @@ impl ErrorCode {
             // SDKs of awsQueryCompatible services read the code from the
             // `x-amzn-query-error` header, so these `__type` values are a
             // best guess that clients only show as a secondary code.
-            InvalidParameterValue => client("com.amazonaws.sqs#InvalidParameterValue", "InvalidParameterValue", 400),
-            MissingParameter => client("com.amazonaws.sqs#MissingParameter", "MissingParameter", 400),
-            InvalidAction => client("com.amazon.coral.service#UnknownOperationException", "InvalidAction", 400),
-            Serialization => client("com.amazon.coral.service#SerializationException", "SerializationException", 400),
-            AccessDenied => client("com.amazon.coral.service#AccessDeniedException", "AccessDenied", 403),
+            InvalidParameterValue => client(
+                "com.amazonaws.sqs#InvalidParameterValue",
+                "InvalidParameterValue",
+                400,
+            ),
+            MissingParameter => client(
+                "com.amazonaws.sqs#MissingParameter",
+                "MissingParameter",
+                400,
+            ),
+            InvalidAction => client(
+                "com.amazon.coral.service#UnknownOperationException",
+                "InvalidAction",
+                400,
+            ),
+            Serialization => client(
+                "com.amazon.coral.service#SerializationException",
+                "SerializationException",
+                400,
+            ),
+            AccessDenied => client(
+                "com.amazon.coral.service#AccessDeniedException",
+                "AccessDenied",
+                403,
+            ),
             InvalidClientTokenId => client(
                 "com.amazon.coral.service#UnrecognizedClientException",
                 "InvalidClientTokenId",
@@ -189,9 +271,21 @@ impl ErrorCode {
                 "MissingAuthenticationToken",
                 403,
             ),
-            RequestExpired => client("com.amazon.coral.service#RequestExpired", "RequestExpired", 400),
-            InternalError => server("com.amazon.coral.service#InternalFailure", "InternalError", 500),
-            ServiceUnavailable => server("com.amazon.coral.service#ServiceUnavailableException", "ServiceUnavailable", 503),
+            RequestExpired => client(
+                "com.amazon.coral.service#RequestExpired",
+                "RequestExpired",
+                400,
+            ),
+            InternalError => server(
+                "com.amazon.coral.service#InternalFailure",
+                "InternalError",
+                500,
+            ),
+            ServiceUnavailable => server(
+                "com.amazon.coral.service#ServiceUnavailableException",
+                "ServiceUnavailable",
+                503,
+            ),
         }
     }
 }
@@ -213,7 +307,10 @@ impl std::error::Error for SqsError {}
 
 impl SqsError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        SqsError { code, message: message.into() }
+        SqsError {
+            code,
+            message: message.into(),
+        }
     }
 
     /// `__type` of the AWS JSON 1.0 error body, e.g. `com.amazonaws.sqs#QueueDoesNotExist`.
@@ -263,7 +360,10 @@ impl SqsError {
     // parameter are the ones AWS returns.
 
     pub fn queue_does_not_exist() -> Self {
-        Self::new(ErrorCode::QueueDoesNotExist, "The specified queue does not exist.")
+        Self::new(
+            ErrorCode::QueueDoesNotExist,
+            "The specified queue does not exist.",
+        )
     }
 
     /// `QueueNameExists` in the model; Query code `QueueAlreadyExists`.
@@ -360,7 +460,7 @@ impl SqsError {
         Self::new(ErrorCode::InvalidSecurity, message)
     }
 
-    /// A JSON body that does not parse or has a member of the wrong type.
+    /// Returns the error for a JSON body that does not parse or has a member of the wrong type.
     pub fn serialization(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::Serialization, message)
     }
@@ -466,7 +566,13 @@ mod tests {
                 400,
                 true,
             ),
-            (ErrorCode::QueueNameExists, "com.amazonaws.sqs#QueueNameExists", "QueueAlreadyExists", 400, true),
+            (
+                ErrorCode::QueueNameExists,
+                "com.amazonaws.sqs#QueueNameExists",
+                "QueueAlreadyExists",
+                400,
+                true,
+            ),
             (
                 ErrorCode::PurgeQueueInProgress,
                 "com.amazonaws.sqs#PurgeQueueInProgress",
@@ -474,7 +580,13 @@ mod tests {
                 403,
                 true,
             ),
-            (ErrorCode::OverLimit, "com.amazonaws.sqs#OverLimit", "OverLimit", 403, true),
+            (
+                ErrorCode::OverLimit,
+                "com.amazonaws.sqs#OverLimit",
+                "OverLimit",
+                403,
+                true,
+            ),
             (
                 ErrorCode::ReceiptHandleIsInvalid,
                 "com.amazonaws.sqs#ReceiptHandleIsInvalid",
@@ -482,8 +594,20 @@ mod tests {
                 404,
                 true,
             ),
-            (ErrorCode::InvalidAddress, "com.amazonaws.sqs#InvalidAddress", "InvalidAddress", 404, true),
-            (ErrorCode::KmsOptInRequired, "com.amazonaws.sqs#KmsOptInRequired", "KMS.OptInRequired", 403, true),
+            (
+                ErrorCode::InvalidAddress,
+                "com.amazonaws.sqs#InvalidAddress",
+                "InvalidAddress",
+                404,
+                true,
+            ),
+            (
+                ErrorCode::KmsOptInRequired,
+                "com.amazonaws.sqs#KmsOptInRequired",
+                "KMS.OptInRequired",
+                403,
+                true,
+            ),
             (
                 ErrorCode::ResourceNotFound,
                 "com.amazonaws.sqs#ResourceNotFoundException",
@@ -491,7 +615,13 @@ mod tests {
                 404,
                 true,
             ),
-            (ErrorCode::InternalError, "com.amazon.coral.service#InternalFailure", "InternalError", 500, false),
+            (
+                ErrorCode::InternalError,
+                "com.amazon.coral.service#InternalFailure",
+                "InternalError",
+                500,
+                false,
+            ),
             (
                 ErrorCode::ServiceUnavailable,
                 "com.amazon.coral.service#ServiceUnavailableException",
@@ -515,10 +645,25 @@ mod tests {
         let mut json_types = std::collections::BTreeSet::new();
         for code in MODELED_ERROR_CODES.iter().chain(COMMON_ERROR_CODES) {
             let spec = code.spec();
-            assert!(query_codes.insert(spec.query_code), "duplicate Query code {}", spec.query_code);
-            assert!(json_types.insert(spec.json_type), "duplicate __type {}", spec.json_type);
-            assert!(spec.json_type.contains('#'), "{code:?} __type has no namespace");
-            assert!((400..600).contains(&spec.status), "{code:?} status {}", spec.status);
+            assert!(
+                query_codes.insert(spec.query_code),
+                "duplicate Query code {}",
+                spec.query_code
+            );
+            assert!(
+                json_types.insert(spec.json_type),
+                "duplicate __type {}",
+                spec.json_type
+            );
+            assert!(
+                spec.json_type.contains('#'),
+                "{code:?} __type has no namespace"
+            );
+            assert!(
+                (400..600).contains(&spec.status),
+                "{code:?} status {}",
+                spec.status
+            );
             assert_eq!(spec.sender_fault, spec.status < 500, "{code:?} fault side");
         }
     }
@@ -536,35 +681,92 @@ mod tests {
             SqsError::queue_does_not_exist().query_error_header(),
             "AWS.SimpleQueueService.NonExistentQueue;Sender"
         );
-        assert_eq!(SqsError::internal_error("x").query_error_header(), "InternalError;Receiver");
+        assert_eq!(
+            SqsError::internal_error("x").query_error_header(),
+            "InternalError;Receiver"
+        );
     }
 
     #[test]
     fn constructors_pick_codes() {
         let cases = [
-            (SqsError::queue_already_exists("m"), ErrorCode::QueueNameExists),
-            (SqsError::invalid_parameter_value("m"), ErrorCode::InvalidParameterValue),
-            (SqsError::missing_parameter("m"), ErrorCode::MissingParameter),
-            (SqsError::invalid_attribute_name("m"), ErrorCode::InvalidAttributeName),
-            (SqsError::invalid_attribute_value("m"), ErrorCode::InvalidAttributeValue),
-            (SqsError::invalid_message_contents("m"), ErrorCode::InvalidMessageContents),
-            (SqsError::receipt_handle_is_invalid("m"), ErrorCode::ReceiptHandleIsInvalid),
-            (SqsError::message_not_inflight(), ErrorCode::MessageNotInflight),
-            (SqsError::purge_queue_in_progress("m"), ErrorCode::PurgeQueueInProgress),
-            (SqsError::queue_deleted_recently("m"), ErrorCode::QueueDeletedRecently),
-            (SqsError::empty_batch_request("m"), ErrorCode::EmptyBatchRequest),
-            (SqsError::too_many_entries_in_batch_request("m"), ErrorCode::TooManyEntriesInBatchRequest),
-            (SqsError::batch_entry_ids_not_distinct("m"), ErrorCode::BatchEntryIdsNotDistinct),
-            (SqsError::invalid_batch_entry_id("m"), ErrorCode::InvalidBatchEntryId),
-            (SqsError::batch_request_too_long("m"), ErrorCode::BatchRequestTooLong),
-            (SqsError::unsupported_operation("m"), ErrorCode::UnsupportedOperation),
+            (
+                SqsError::queue_already_exists("m"),
+                ErrorCode::QueueNameExists,
+            ),
+            (
+                SqsError::invalid_parameter_value("m"),
+                ErrorCode::InvalidParameterValue,
+            ),
+            (
+                SqsError::missing_parameter("m"),
+                ErrorCode::MissingParameter,
+            ),
+            (
+                SqsError::invalid_attribute_name("m"),
+                ErrorCode::InvalidAttributeName,
+            ),
+            (
+                SqsError::invalid_attribute_value("m"),
+                ErrorCode::InvalidAttributeValue,
+            ),
+            (
+                SqsError::invalid_message_contents("m"),
+                ErrorCode::InvalidMessageContents,
+            ),
+            (
+                SqsError::receipt_handle_is_invalid("m"),
+                ErrorCode::ReceiptHandleIsInvalid,
+            ),
+            (
+                SqsError::message_not_inflight(),
+                ErrorCode::MessageNotInflight,
+            ),
+            (
+                SqsError::purge_queue_in_progress("m"),
+                ErrorCode::PurgeQueueInProgress,
+            ),
+            (
+                SqsError::queue_deleted_recently("m"),
+                ErrorCode::QueueDeletedRecently,
+            ),
+            (
+                SqsError::empty_batch_request("m"),
+                ErrorCode::EmptyBatchRequest,
+            ),
+            (
+                SqsError::too_many_entries_in_batch_request("m"),
+                ErrorCode::TooManyEntriesInBatchRequest,
+            ),
+            (
+                SqsError::batch_entry_ids_not_distinct("m"),
+                ErrorCode::BatchEntryIdsNotDistinct,
+            ),
+            (
+                SqsError::invalid_batch_entry_id("m"),
+                ErrorCode::InvalidBatchEntryId,
+            ),
+            (
+                SqsError::batch_request_too_long("m"),
+                ErrorCode::BatchRequestTooLong,
+            ),
+            (
+                SqsError::unsupported_operation("m"),
+                ErrorCode::UnsupportedOperation,
+            ),
             (SqsError::invalid_action("m"), ErrorCode::InvalidAction),
             (SqsError::invalid_address("m"), ErrorCode::InvalidAddress),
             (SqsError::over_limit("m"), ErrorCode::OverLimit),
-            (SqsError::request_throttled("m"), ErrorCode::RequestThrottled),
+            (
+                SqsError::request_throttled("m"),
+                ErrorCode::RequestThrottled,
+            ),
             (SqsError::invalid_security("m"), ErrorCode::InvalidSecurity),
             (SqsError::internal_error("m"), ErrorCode::InternalError),
-            (SqsError::service_unavailable("m"), ErrorCode::ServiceUnavailable),
+            (
+                SqsError::service_unavailable("m"),
+                ErrorCode::ServiceUnavailable,
+            ),
         ];
         for (error, code) in cases {
             assert_eq!(error.code, code);
@@ -582,7 +784,10 @@ mod tests {
 
     #[test]
     fn missing_queue_message_matches_aws() {
-        assert_eq!(SqsError::queue_does_not_exist().message, "The specified queue does not exist.");
+        assert_eq!(
+            SqsError::queue_does_not_exist().message,
+            "The specified queue does not exist."
+        );
         assert_eq!(
             SqsError::missing_named_parameter("QueueName").message,
             "The request must contain the parameter QueueName."

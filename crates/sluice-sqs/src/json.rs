@@ -3,16 +3,16 @@
 
 use std::collections::BTreeMap;
 
-use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use serde_json::{Map, Value, json};
+use base64::Engine as _;
+use serde_json::{json, Map, Value};
 
-use crate::decode::{MapName, Name, Params, decode_action};
+use crate::decode::{decode_action, MapName, Name, Params};
 use crate::encode::EncodedResponse;
 use crate::error::SqsError;
 use crate::types::{
-    BatchResultError, MessageAttributeValue, MessageAttributes, Protocol, ReceivedMessage, Request, Response,
-    SendResult,
+    BatchResultError, MessageAttributeValue, MessageAttributes, Protocol, ReceivedMessage, Request,
+    Response, SendResult,
 };
 
 /// Content type of requests and responses.
@@ -23,16 +23,28 @@ pub const TARGET_PREFIX: &str = "AmazonSQS.";
 
 /// Decodes a JSON request; see [`crate::decode_request`].
 pub(crate) fn decode(target: Option<&str>, body: &[u8]) -> Result<Request, SqsError> {
-    let target = target.ok_or_else(|| SqsError::invalid_action("The request must contain the X-Amz-Target header."))?;
-    let action = target
-        .strip_prefix(TARGET_PREFIX)
-        .ok_or_else(|| SqsError::invalid_action(format!("The target {target} is not valid for this endpoint.")))?;
+    let target = target.ok_or_else(|| {
+        SqsError::invalid_action("The request must contain the X-Amz-Target header.")
+    })?;
+    let action = target.strip_prefix(TARGET_PREFIX).ok_or_else(|| {
+        SqsError::invalid_action(format!(
+            "The target {target} is not valid for this endpoint."
+        ))
+    })?;
 
     let value = parse_body(body)?;
     let Value::Object(object) = value else {
-        return Err(SqsError::serialization("The request body must be a JSON object."));
+        return Err(SqsError::serialization(
+            "The request body must be a JSON object.",
+        ));
     };
-    decode_action(action, &JsonParams { object: &object, path: String::new() })
+    decode_action(
+        action,
+        &JsonParams {
+            object: &object,
+            path: String::new(),
+        },
+    )
 }
 
 fn parse_body(body: &[u8]) -> Result<Value, SqsError> {
@@ -40,7 +52,9 @@ fn parse_body(body: &[u8]) -> Result<Value, SqsError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Value::Object(Map::new()));
     }
-    serde_json::from_slice(body).map_err(|error| SqsError::serialization(format!("The request body is not valid JSON: {error}.")))
+    serde_json::from_slice(body).map_err(|error| {
+        SqsError::serialization(format!("The request body is not valid JSON: {error}."))
+    })
 }
 
 /// The members of one JSON object: the request, or one batch entry.
@@ -76,15 +90,23 @@ fn json_type_name(value: &Value) -> &'static str {
     }
 }
 
-fn expect_str<'v>(params: &JsonParams<'_>, name: &str, value: &'v Value) -> Result<&'v str, SqsError> {
-    value.as_str().ok_or_else(|| params.type_error(name, "a string", value))
+fn expect_str<'v>(
+    params: &JsonParams<'_>,
+    name: &str,
+    value: &'v Value,
+) -> Result<&'v str, SqsError> {
+    value
+        .as_str()
+        .ok_or_else(|| params.type_error(name, "a string", value))
 }
 
 impl Params for JsonParams<'_> {
     const PROTOCOL: Protocol = Protocol::Json;
 
     fn string(&self, name: &Name) -> Result<Option<String>, SqsError> {
-        self.member(name).map(|value| expect_str(self, name.json, value).map(str::to_owned)).transpose()
+        self.member(name)
+            .map(|value| expect_str(self, name.json, value).map(str::to_owned))
+            .transpose()
     }
 
     fn int(&self, name: &Name) -> Result<Option<i32>, SqsError> {
@@ -92,25 +114,39 @@ impl Params for JsonParams<'_> {
             return Ok(None);
         };
         let integer = value.as_i64().and_then(|i| i32::try_from(i).ok());
-        integer.map(Some).ok_or_else(|| self.type_error(name.json, "a 32-bit integer", value))
+        integer
+            .map(Some)
+            .ok_or_else(|| self.type_error(name.json, "a 32-bit integer", value))
     }
 
     fn string_list(&self, name: &Name) -> Result<Vec<String>, SqsError> {
         let Some(value) = self.member(name) else {
             return Ok(Vec::new());
         };
-        let items = value.as_array().ok_or_else(|| self.type_error(name.json, "a list", value))?;
-        items.iter().map(|item| expect_str(self, name.json, item).map(str::to_owned)).collect()
+        let items = value
+            .as_array()
+            .ok_or_else(|| self.type_error(name.json, "a list", value))?;
+        items
+            .iter()
+            .map(|item| expect_str(self, name.json, item).map(str::to_owned))
+            .collect()
     }
 
     fn string_map(&self, map: &MapName) -> Result<BTreeMap<String, String>, SqsError> {
         let Some(value) = self.member(&map.name) else {
             return Ok(BTreeMap::new());
         };
-        let object = value.as_object().ok_or_else(|| self.type_error(map.name.json, "an object", value))?;
+        let object = value
+            .as_object()
+            .ok_or_else(|| self.type_error(map.name.json, "an object", value))?;
         object
             .iter()
-            .map(|(key, item)| Ok((key.clone(), expect_str(self, map.name.json, item)?.to_owned())))
+            .map(|(key, item)| {
+                Ok((
+                    key.clone(),
+                    expect_str(self, map.name.json, item)?.to_owned(),
+                ))
+            })
             .collect()
     }
 
@@ -118,10 +154,17 @@ impl Params for JsonParams<'_> {
         let Some(value) = self.member(name) else {
             return Ok(MessageAttributes::new());
         };
-        let object = value.as_object().ok_or_else(|| self.type_error(name.json, "an object", value))?;
+        let object = value
+            .as_object()
+            .ok_or_else(|| self.type_error(name.json, "an object", value))?;
         object
             .iter()
-            .map(|(attribute, item)| Ok((attribute.clone(), self.attribute_value(name, attribute, item)?)))
+            .map(|(attribute, item)| {
+                Ok((
+                    attribute.clone(),
+                    self.attribute_value(name, attribute, item)?,
+                ))
+            })
             .collect()
     }
 
@@ -129,13 +172,20 @@ impl Params for JsonParams<'_> {
         let Some(value) = self.member(name) else {
             return Ok(Vec::new());
         };
-        let items = value.as_array().ok_or_else(|| self.type_error(name.json, "a list", value))?;
+        let items = value
+            .as_array()
+            .ok_or_else(|| self.type_error(name.json, "a list", value))?;
         items
             .iter()
             .enumerate()
             .map(|(index, item)| {
-                let object = item.as_object().ok_or_else(|| self.type_error(name.json, "a list of objects", item))?;
-                Ok(JsonParams { object, path: format!("{}{}.{}.", self.path, name.json, index + 1) })
+                let object = item
+                    .as_object()
+                    .ok_or_else(|| self.type_error(name.json, "a list of objects", item))?;
+                Ok(JsonParams {
+                    object,
+                    path: format!("{}{}.{}.", self.path, name.json, index + 1),
+                })
             })
             .collect()
     }
@@ -148,18 +198,33 @@ impl Params for JsonParams<'_> {
 impl JsonParams<'_> {
     /// Reads one `MessageAttributeValue`; a missing `DataType` decodes as empty
     /// so that validation reports it in AWS's wording.
-    fn attribute_value(&self, map: &Name, attribute: &str, value: &Value) -> Result<MessageAttributeValue, SqsError> {
+    fn attribute_value(
+        &self,
+        map: &Name,
+        attribute: &str,
+        value: &Value,
+    ) -> Result<MessageAttributeValue, SqsError> {
         let path = format!("{}.{attribute}", map.json);
-        let object = value.as_object().ok_or_else(|| self.type_error(&path, "an object", value))?;
+        let object = value
+            .as_object()
+            .ok_or_else(|| self.type_error(&path, "an object", value))?;
         let field = |member: &str| object.get(member).filter(|v| !v.is_null());
 
-        let data_type = field("DataType").map(|v| expect_str(self, &path, v)).transpose()?.unwrap_or_default();
-        let string_value = field("StringValue").map(|v| expect_str(self, &path, v)).transpose()?;
+        let data_type = field("DataType")
+            .map(|v| expect_str(self, &path, v))
+            .transpose()?
+            .unwrap_or_default();
+        let string_value = field("StringValue")
+            .map(|v| expect_str(self, &path, v))
+            .transpose()?;
         let binary_value = field("BinaryValue")
             .map(|v| {
                 let encoded = expect_str(self, &path, v)?;
                 BASE64.decode(encoded).map_err(|_| {
-                    SqsError::serialization(format!("BinaryValue of {}{path} is not valid base64.", self.path))
+                    SqsError::serialization(format!(
+                        "BinaryValue of {}{path} is not valid base64.",
+                        self.path
+                    ))
                 })
             })
             .transpose()?;
@@ -204,16 +269,24 @@ fn response_body(response: &Response) -> Value {
         Response::CreateQueue { queue_url } | Response::GetQueueUrl { queue_url } => {
             out.insert("QueueUrl".into(), queue_url.as_str().into());
         }
-        Response::ListQueues { queue_urls, next_token } => {
+        Response::ListQueues {
+            queue_urls,
+            next_token,
+        } => {
             if !queue_urls.is_empty() {
                 out.insert("QueueUrls".into(), json!(queue_urls));
             }
             insert_opt(&mut out, "NextToken", next_token.as_deref());
         }
-        Response::GetQueueAttributes { attributes } => insert_string_map(&mut out, "Attributes", attributes),
+        Response::GetQueueAttributes { attributes } => {
+            insert_string_map(&mut out, "Attributes", attributes)
+        }
         Response::SendMessage(result) => send_result(&mut out, result),
         Response::SendMessageBatch { successful, failed } => {
-            let entries = successful.iter().map(|(id, result)| send_batch_entry(id, result)).collect();
+            let entries = successful
+                .iter()
+                .map(|(id, result)| send_batch_entry(id, result))
+                .collect();
             out.insert("Successful".into(), Value::Array(entries));
             out.insert("Failed".into(), failed_entries(failed));
         }
@@ -224,7 +297,10 @@ fn response_body(response: &Response) -> Value {
         }
         Response::DeleteMessageBatch { successful, failed }
         | Response::ChangeMessageVisibilityBatch { successful, failed } => {
-            out.insert("Successful".into(), successful.iter().map(|id| json!({ "Id": id })).collect());
+            out.insert(
+                "Successful".into(),
+                successful.iter().map(|id| json!({ "Id": id })).collect(),
+            );
             out.insert("Failed".into(), failed_entries(failed));
         }
         Response::ListQueueTags { tags } => insert_string_map(&mut out, "Tags", tags),
@@ -246,9 +322,20 @@ fn insert_string_map(out: &mut Map<String, Value>, key: &str, map: &BTreeMap<Str
 }
 
 fn send_result(out: &mut Map<String, Value>, result: &SendResult) {
-    out.insert("MD5OfMessageBody".into(), result.md5_of_message_body.as_str().into());
-    insert_opt(out, "MD5OfMessageAttributes", result.md5_of_message_attributes.as_deref());
-    insert_opt(out, "MD5OfMessageSystemAttributes", result.md5_of_message_system_attributes.as_deref());
+    out.insert(
+        "MD5OfMessageBody".into(),
+        result.md5_of_message_body.as_str().into(),
+    );
+    insert_opt(
+        out,
+        "MD5OfMessageAttributes",
+        result.md5_of_message_attributes.as_deref(),
+    );
+    insert_opt(
+        out,
+        "MD5OfMessageSystemAttributes",
+        result.md5_of_message_system_attributes.as_deref(),
+    );
     out.insert("MessageId".into(), result.message_id.as_str().into());
     insert_opt(out, "SequenceNumber", result.sequence_number.as_deref());
 }
@@ -270,11 +357,18 @@ fn failed_entries(failed: &[BatchResultError]) -> Value {
 fn message(message: &ReceivedMessage) -> Value {
     let mut out = Map::new();
     out.insert("MessageId".into(), message.message_id.as_str().into());
-    out.insert("ReceiptHandle".into(), message.receipt_handle.as_str().into());
+    out.insert(
+        "ReceiptHandle".into(),
+        message.receipt_handle.as_str().into(),
+    );
     out.insert("MD5OfBody".into(), message.md5_of_body.as_str().into());
     out.insert("Body".into(), message.body.as_str().into());
     insert_string_map(&mut out, "Attributes", &message.attributes);
-    insert_opt(&mut out, "MD5OfMessageAttributes", message.md5_of_message_attributes.as_deref());
+    insert_opt(
+        &mut out,
+        "MD5OfMessageAttributes",
+        message.md5_of_message_attributes.as_deref(),
+    );
     if !message.message_attributes.is_empty() {
         let attributes = message
             .message_attributes

@@ -17,15 +17,15 @@ pub mod query;
 pub mod url;
 pub mod validate;
 
-pub use decode::{UNSUPPORTED_ACTIONS, decode_request};
+pub use decode::{decode_request, UNSUPPORTED_ACTIONS};
 pub use digest::{md5_of_body, md5_of_message_attributes, md5_of_message_system_attributes};
-pub use encode::{EncodedResponse, encode_error, encode_response};
+pub use encode::{encode_error, encode_response, EncodedResponse};
 pub use error::{ErrorCode, ErrorSpec, SqsError};
 pub use types::*;
 pub use url::{parse_queue_url, queue_url};
 pub use validate::{
     default_queue_attributes, message_size, select_message_attributes, validate_attribute_names,
-    validate_batch_ids, validate_batch_size, validate_queue_attributes, validate_queue_name, validate_receive,
-    validate_receive_request_attempt_id, validate_send_entry, validate_tag_keys, validate_tags,
-    validate_visibility_timeout,
+    validate_batch_ids, validate_batch_size, validate_list_queues, validate_queue_attributes,
+    validate_queue_name, validate_receive, validate_receive_request_attempt_id,
+    validate_send_entry, validate_tag_keys, validate_tags, validate_visibility_timeout,
 };

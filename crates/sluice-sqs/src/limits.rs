@@ -1,8 +1,8 @@
 //! SQS limits and defaults, each named once with its unit.
 //!
 //! Values follow the SQS API reference for API version 2012-11-05, as
-//! documented in botocore 1.44's SQS model (the 1 MiB message size dates from
-//! the 2025 increase from 256 KiB).
+//! documented in botocore 1.44's SQS model. The maximum message size there is
+//! 1 MiB, where botocore 1.31 still documented 256 KiB.
 
 /// Maximum length of a queue name, `.fifo` suffix included.
 pub const QUEUE_NAME_CHARS_MAX: usize = 80;

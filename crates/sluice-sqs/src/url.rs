@@ -31,7 +31,7 @@ fn strip_scheme_and_host(url: &str) -> Option<&str> {
     let Some((_scheme, rest)) = url.split_once("://") else {
         return Some(url);
     };
-    // An authority with no path (`http://host`) holds no queue.
+    // An authority with no path (`http://host`) names no queue.
     rest.find('/').map(|slash| &rest[slash..])
 }
 
@@ -41,7 +41,10 @@ mod tests {
 
     #[test]
     fn queue_url_format() {
-        assert_eq!(queue_url("localhost:9324", "000000000000", "orders"), "http://localhost:9324/000000000000/orders");
+        assert_eq!(
+            queue_url("localhost:9324", "000000000000", "orders"),
+            "http://localhost:9324/000000000000/orders"
+        );
     }
 
     #[test]

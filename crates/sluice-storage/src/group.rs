@@ -186,11 +186,7 @@ mod tests {
     use crate::{NodeStore, SnapshotRecord};
 
     fn entry(index: u64, term: u64) -> Entry {
-        let mut entry = Entry::default();
-        entry.index = index;
-        entry.term = term;
-        entry.data = format!("entry {index}").into_bytes().into();
-        entry
+        Entry { index, term, data: format!("entry {index}").into_bytes().into(), ..Default::default() }
     }
 
     fn append(store: &NodeStore, group: &GroupStorage, entries: &[Entry]) {
@@ -208,9 +204,7 @@ mod tests {
             store.bootstrap(&group, &[1]).unwrap();
             append(&store, &group, &[entry(1, 1), entry(2, 1), entry(3, 2)]);
             let mut batch = store.batch();
-            let mut hard_state = HardState::default();
-            hard_state.term = 2;
-            hard_state.commit = 3;
+            let hard_state = HardState { term: 2, commit: 3, ..Default::default() };
             batch.set_hard_state(&group, &hard_state);
             store.write(batch, true).unwrap();
         }

@@ -8,26 +8,14 @@ use sluice_sqs::{BatchResultError, ChangeVisibilityEntry, DeleteEntry, Response,
 
 use super::{propose_partition, resolve_queue};
 use crate::context::RequestContext;
-use crate::errors::{batch_code, from_queue_error};
+use crate::errors::from_queue_error;
 use crate::http::Gateway;
-
-/// Longest visibility timeout, in seconds (12 hours).
-const VISIBILITY_TIMEOUT_S_MAX: i32 = 43_200;
 
 /// Decodes a handle and checks that it belongs to one of the queue's partitions.
 fn decode_handle(meta: &QueueMeta, text: &str) -> Result<ReceiptHandle, SqsError> {
     ReceiptHandle::decode(text)
         .filter(|handle| meta.partition_groups.contains(&handle.group_id))
         .ok_or_else(|| SqsError::receipt_handle_is_invalid(format!("The input receipt handle \"{text}\" is not a valid receipt handle.")))
-}
-
-fn validate_visibility(visibility_timeout: i32) -> Result<(), SqsError> {
-    if (0..=VISIBILITY_TIMEOUT_S_MAX).contains(&visibility_timeout) {
-        return Ok(());
-    }
-    Err(SqsError::invalid_parameter_value(format!(
-        "Value {visibility_timeout} for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and {VISIBILITY_TIMEOUT_S_MAX}."
-    )))
 }
 
 pub async fn delete_message(
@@ -93,7 +81,7 @@ pub async fn change_message_visibility(
 ) -> Result<Response, SqsError> {
     let meta = resolve_queue(gateway, context, queue_url)?;
     let handle = decode_handle(&meta, receipt_handle)?;
-    validate_visibility(visibility_timeout)?;
+    sluice_sqs::validate_visibility_timeout(visibility_timeout)?;
     let change = VisibilityChange { handle, visibility_timeout_ms: visibility_timeout as u64 * 1_000 };
     let results = propose_changes(gateway, &meta, handle.group_id, vec![change]).await?;
     results.into_iter().next().unwrap_or(Ok(())).map_err(|error| visibility_error(error, receipt_handle))?;
@@ -114,7 +102,7 @@ pub async fn change_message_visibility_batch(
     let mut by_group: BTreeMap<u64, Vec<(usize, VisibilityChange)>> = BTreeMap::new();
     for (position, entry) in entries.iter().enumerate() {
         let checked = decode_handle(&meta, &entry.receipt_handle)
-            .and_then(|handle| validate_visibility(entry.visibility_timeout).map(|()| handle));
+            .and_then(|handle| sluice_sqs::validate_visibility_timeout(entry.visibility_timeout).map(|()| handle));
         match checked {
             Ok(handle) => {
                 let change = VisibilityChange { handle, visibility_timeout_ms: entry.visibility_timeout as u64 * 1_000 };
@@ -163,12 +151,7 @@ fn split_results(ids: &[String], results: Vec<Option<Result<(), SqsError>>>) -> 
     for (id, result) in ids.iter().zip(results) {
         match result.expect("every batch entry has a result") {
             Ok(()) => successful.push(id.clone()),
-            Err(error) => failed.push(BatchResultError {
-                id: id.clone(),
-                code: batch_code(&error),
-                message: error.message.clone(),
-                sender_fault: error.sender_fault(),
-            }),
+            Err(error) => failed.push(error.to_batch_error(id)),
         }
     }
     (successful, failed)

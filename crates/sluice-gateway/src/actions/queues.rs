@@ -10,9 +10,6 @@ use super::{attribute_u64, now_ms, propose_catalog, propose_partition, queue_url
 use crate::context::RequestContext;
 use crate::http::Gateway;
 
-/// ListQueues returns at most this many URLs per page.
-const LIST_QUEUES_RESULTS_MAX: i32 = 1_000;
-
 /// Attributes computed on read, never stored or settable.
 const COMPUTED_ATTRIBUTES: [&str; 6] = [
     "ApproximateNumberOfMessages",
@@ -21,31 +18,6 @@ const COMPUTED_ATTRIBUTES: [&str; 6] = [
     "CreatedTimestamp",
     "LastModifiedTimestamp",
     "QueueArn",
-];
-
-/// Every name GetQueueAttributes accepts besides `All`.
-const READABLE_ATTRIBUTES: [&str; 21] = [
-    "Policy",
-    "VisibilityTimeout",
-    "MaximumMessageSize",
-    "MessageRetentionPeriod",
-    "ApproximateNumberOfMessages",
-    "ApproximateNumberOfMessagesNotVisible",
-    "CreatedTimestamp",
-    "LastModifiedTimestamp",
-    "QueueArn",
-    "ApproximateNumberOfMessagesDelayed",
-    "DelaySeconds",
-    "ReceiveMessageWaitTimeSeconds",
-    "RedrivePolicy",
-    "FifoQueue",
-    "ContentBasedDeduplication",
-    "KmsMasterKeyId",
-    "KmsDataKeyReusePeriodSeconds",
-    "DeduplicationScope",
-    "FifoThroughputLimit",
-    "RedriveAllowPolicy",
-    "SqsManagedSseEnabled",
 ];
 
 pub async fn create_queue(
@@ -96,13 +68,7 @@ pub fn list_queues(
     max_results: Option<i32>,
     next_token: Option<String>,
 ) -> Result<Response, SqsError> {
-    if let Some(max) = max_results {
-        if !(1..=LIST_QUEUES_RESULTS_MAX).contains(&max) {
-            return Err(SqsError::invalid_parameter_value(format!(
-                "Value {max} for parameter MaxResults is invalid. Reason: MaxResults must be an integer between 1 and 1000."
-            )));
-        }
-    }
+    sluice_sqs::validate_list_queues(max_results)?;
     let after = match next_token.filter(|token| !token.is_empty()) {
         Some(token) => Some(decode_token(&token)?),
         None => None,
@@ -111,7 +77,7 @@ pub fn list_queues(
     let queues = catalog.list(&context.account_id, &context.region, prefix.as_deref().unwrap_or_default());
     let remaining: Vec<&QueueMeta> =
         queues.into_iter().filter(|meta| after.as_ref().is_none_or(|after| &meta.key.name > after)).collect();
-    let page_size = max_results.unwrap_or(LIST_QUEUES_RESULTS_MAX) as usize;
+    let page_size = max_results.unwrap_or(sluice_sqs::limits::LIST_QUEUES_RESULTS_MAX) as usize;
     let page = &remaining[..remaining.len().min(page_size)];
     // AWS returns a NextToken only when MaxResults was given and more queues remain.
     let next_token = (max_results.is_some() && remaining.len() > page.len())
@@ -141,11 +107,7 @@ pub fn get_queue_attributes(
     names: &[String],
 ) -> Result<Response, SqsError> {
     let meta = resolve_queue(gateway, context, queue_url)?;
-    for name in names {
-        if name != "All" && !READABLE_ATTRIBUTES.contains(&name.as_str()) {
-            return Err(SqsError::invalid_attribute_name(format!("Unknown Attribute {name}.")));
-        }
-    }
+    sluice_sqs::validate_attribute_names(names)?;
     let all = names.iter().any(|name| name == "All");
     let wanted = |name: &str| all || names.iter().any(|requested| requested == name);
 

@@ -39,6 +39,9 @@ pub async fn receive_message(gateway: &Gateway, context: &RequestContext, reques
     };
     let meta = resolve_queue(gateway, context, &queue_url)?;
     sluice_sqs::validate_receive(max_number_of_messages, visibility_timeout, wait_time_seconds)?;
+    if let Some(attempt_id) = &receive_request_attempt_id {
+        sluice_sqs::validate_receive_request_attempt_id(attempt_id)?;
+    }
 
     let visibility_s = visibility_timeout.map_or_else(|| attribute_u64(&meta, "VisibilityTimeout"), |value| value as u64);
     let wait_s = wait_time_seconds.map_or_else(|| attribute_u64(&meta, "ReceiveMessageWaitTimeSeconds"), |value| value as u64);

@@ -2,15 +2,11 @@
 
 use sha2::{Digest, Sha256};
 use sluice_queue::{NewMessage, PartitionCommand, PartitionOutcome, QueueMeta, SendOutcome};
-use sluice_sqs::{BatchResultError, MessageAttributes, Response, SendEntry, SendResult, SqsError};
+use sluice_sqs::{MessageAttributes, Response, SendEntry, SendResult, SqsError};
 
 use super::{attribute_is_true, attribute_u64, partition_for_send, propose_partition, resolve_queue};
 use crate::context::RequestContext;
-use crate::errors::batch_code;
 use crate::http::Gateway;
-
-/// The sum of all message sizes in one SendMessageBatch may not exceed this.
-const BATCH_PAYLOAD_BYTES_MAX: usize = 1_048_576;
 
 pub async fn send_message(
     gateway: &Gateway,
@@ -34,12 +30,7 @@ pub async fn send_message_batch(
     let meta = resolve_queue(gateway, context, queue_url)?;
     let ids: Vec<&str> = entries.iter().map(|entry| entry.id.as_str()).collect();
     sluice_sqs::validate_batch_ids(&ids)?;
-    let payload_bytes: usize = entries.iter().map(entry_size).sum();
-    if payload_bytes > BATCH_PAYLOAD_BYTES_MAX {
-        return Err(SqsError::batch_request_too_long(format!(
-            "Batch requests cannot be longer than {BATCH_PAYLOAD_BYTES_MAX} bytes. You have sent {payload_bytes} bytes."
-        )));
-    }
+    sluice_sqs::validate_batch_size(&entries)?;
 
     let mut failed = Vec::new();
     let mut accepted = Vec::new();
@@ -50,12 +41,7 @@ pub async fn send_message_batch(
                 messages.push(message);
                 accepted.push(entry);
             }
-            Err(error) => failed.push(BatchResultError {
-                id: entry.id.clone(),
-                code: batch_code(&error),
-                message: error.message.clone(),
-                sender_fault: error.sender_fault(),
-            }),
+            Err(error) => failed.push(error.to_batch_error(&entry.id)),
         }
     }
     let mut successful = Vec::new();
@@ -66,20 +52,6 @@ pub async fn send_message_batch(
         }
     }
     Ok(Response::SendMessageBatch { successful, failed })
-}
-
-/// Size of a message as AWS counts it against MaximumMessageSize.
-fn entry_size(entry: &SendEntry) -> usize {
-    let attributes: usize = entry
-        .message_attributes
-        .iter()
-        .map(|(name, value)| {
-            let value_bytes = value.string_value.as_ref().map_or(0, String::len)
-                + value.binary_value.as_ref().map_or(0, Vec::len);
-            name.len() + value.data_type.len() + value_bytes
-        })
-        .sum();
-    entry.message_body.len() + attributes
 }
 
 /// Validates one entry against the queue and builds the message to propose.
@@ -130,7 +102,7 @@ fn send_result(meta: &QueueMeta, entry: &SendEntry, outcome: SendOutcome) -> Sen
         message_id: outcome.message_id,
         md5_of_message_body: sluice_sqs::md5_of_body(&entry.message_body),
         md5_of_message_attributes: sluice_sqs::md5_of_message_attributes(&entry.message_attributes),
-        md5_of_message_system_attributes: sluice_sqs::md5_of_message_attributes(&entry.message_system_attributes),
+        md5_of_message_system_attributes: sluice_sqs::md5_of_message_system_attributes(&entry.message_system_attributes),
         sequence_number: meta.fifo.then(|| sequence_number(outcome.sequence)),
     }
 }

@@ -1,35 +1,20 @@
 //! TagQueue, UntagQueue and ListQueueTags.
 
 use sluice_queue::CatalogCommand;
+use sluice_sqs::limits::TAGS_PER_QUEUE_RECOMMENDED_MAX;
 use sluice_sqs::{Response, SqsError, TagMap};
 
 use super::{propose_catalog, resolve_queue};
 use crate::context::RequestContext;
 use crate::http::Gateway;
 
-/// AWS limits, from the SQS developer guide's quotas for tags.
-const TAGS_PER_QUEUE_MAX: usize = 50;
-const TAG_KEY_CHARS_MAX: usize = 128;
-const TAG_VALUE_CHARS_MAX: usize = 256;
-
+/// Checks tag keys and values, and the number of tags a queue may carry.
 pub fn validate_tags(tags: &TagMap) -> Result<(), SqsError> {
-    if tags.len() > TAGS_PER_QUEUE_MAX {
+    sluice_sqs::validate_tags(tags)?;
+    if tags.len() > TAGS_PER_QUEUE_RECOMMENDED_MAX {
         return Err(SqsError::invalid_parameter_value(format!(
-            "Too many tags added for queue. Maximum is {TAGS_PER_QUEUE_MAX}."
+            "Too many tags added for queue. A queue can have at most {TAGS_PER_QUEUE_RECOMMENDED_MAX} tags."
         )));
-    }
-    for (key, value) in tags {
-        let key_chars = key.chars().count();
-        if key_chars == 0 || key_chars > TAG_KEY_CHARS_MAX {
-            return Err(SqsError::invalid_parameter_value(format!(
-                "Tag keys must be between 1 and {TAG_KEY_CHARS_MAX} characters in length."
-            )));
-        }
-        if value.chars().count() > TAG_VALUE_CHARS_MAX {
-            return Err(SqsError::invalid_parameter_value(format!(
-                "Tag values must be between 0 and {TAG_VALUE_CHARS_MAX} characters in length."
-            )));
-        }
     }
     Ok(())
 }
@@ -39,7 +24,6 @@ pub async fn tag_queue(gateway: &Gateway, context: &RequestContext, queue_url: &
     if tags.is_empty() {
         return Err(SqsError::missing_parameter("The request must contain the parameter Tags."));
     }
-    validate_tags(&tags)?;
     let mut merged = meta.tags.clone();
     merged.extend(tags.clone());
     validate_tags(&merged)?;
@@ -57,6 +41,7 @@ pub async fn untag_queue(
     if tag_keys.is_empty() {
         return Err(SqsError::missing_parameter("The request must contain the parameter TagKeys."));
     }
+    sluice_sqs::validate_tag_keys(&tag_keys)?;
     propose_catalog(gateway, CatalogCommand::UntagQueue { key: meta.key, tag_keys }).await?;
     Ok(Response::Empty { action: "UntagQueue" })
 }

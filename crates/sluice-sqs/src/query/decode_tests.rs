@@ -1,9 +1,12 @@
 use super::*;
 use crate::error::ErrorCode;
 use crate::types::{ChangeVisibilityEntry, DeleteEntry, SendEntry};
-use crate::{AttributeMap, TagMap, decode_request};
+use crate::{decode_request, AttributeMap, TagMap};
 
 const URL: &str = "http://localhost/000000000000/q";
+
+/// Query parameters as (name, value) pairs.
+type Pairs<'a> = Vec<(&'a str, &'a str)>;
 
 fn form(params: &[(&str, &str)]) -> String {
     let mut serializer = form_urlencoded::Serializer::new(String::new());
@@ -21,7 +24,11 @@ fn decode_query(action: &str, params: &[(&str, &str)]) -> Result<Request, SqsErr
 }
 
 fn string_attr(data_type: &str, value: &str) -> MessageAttributeValue {
-    MessageAttributeValue { data_type: data_type.into(), string_value: Some(value.into()), binary_value: None }
+    MessageAttributeValue {
+        data_type: data_type.into(),
+        string_value: Some(value.into()),
+        binary_value: None,
+    }
 }
 
 #[test]
@@ -52,31 +59,61 @@ fn create_queue_with_attribute_and_tag_maps() {
 
 #[test]
 fn queue_actions() {
-    let cases: Vec<(&str, Vec<(&str, &str)>, Request)> = vec![
+    let cases: Vec<(&str, Pairs, Request)> = vec![
         (
             "GetQueueUrl",
             vec![("QueueName", "q"), ("QueueOwnerAWSAccountId", "1")],
-            Request::GetQueueUrl { queue_name: "q".into(), queue_owner_aws_account_id: Some("1".into()) },
+            Request::GetQueueUrl {
+                queue_name: "q".into(),
+                queue_owner_aws_account_id: Some("1".into()),
+            },
         ),
         (
             "ListQueues",
-            vec![("QueueNamePrefix", "p"), ("MaxResults", "10"), ("NextToken", "t")],
+            vec![
+                ("QueueNamePrefix", "p"),
+                ("MaxResults", "10"),
+                ("NextToken", "t"),
+            ],
             Request::ListQueues {
                 queue_name_prefix: Some("p".into()),
                 max_results: Some(10),
                 next_token: Some("t".into()),
             },
         ),
-        ("DeleteQueue", vec![("QueueUrl", URL)], Request::DeleteQueue { queue_url: URL.into() }),
-        ("PurgeQueue", vec![("QueueUrl", URL)], Request::PurgeQueue { queue_url: URL.into() }),
+        (
+            "DeleteQueue",
+            vec![("QueueUrl", URL)],
+            Request::DeleteQueue {
+                queue_url: URL.into(),
+            },
+        ),
+        (
+            "PurgeQueue",
+            vec![("QueueUrl", URL)],
+            Request::PurgeQueue {
+                queue_url: URL.into(),
+            },
+        ),
         (
             "GetQueueAttributes",
-            vec![("QueueUrl", URL), ("AttributeName.1", "QueueArn"), ("AttributeName.2", "All")],
-            Request::GetQueueAttributes { queue_url: URL.into(), attribute_names: vec!["QueueArn".into(), "All".into()] },
+            vec![
+                ("QueueUrl", URL),
+                ("AttributeName.1", "QueueArn"),
+                ("AttributeName.2", "All"),
+            ],
+            Request::GetQueueAttributes {
+                queue_url: URL.into(),
+                attribute_names: vec!["QueueArn".into(), "All".into()],
+            },
         ),
         (
             "SetQueueAttributes",
-            vec![("QueueUrl", URL), ("Attribute.1.Name", "DelaySeconds"), ("Attribute.1.Value", "5")],
+            vec![
+                ("QueueUrl", URL),
+                ("Attribute.1.Name", "DelaySeconds"),
+                ("Attribute.1.Value", "5"),
+            ],
             Request::SetQueueAttributes {
                 queue_url: URL.into(),
                 attributes: AttributeMap::from([("DelaySeconds".into(), "5".into())]),
@@ -85,9 +122,18 @@ fn queue_actions() {
         (
             "UntagQueue",
             vec![("QueueUrl", URL), ("TagKey.1", "a"), ("TagKey.2", "b")],
-            Request::UntagQueue { queue_url: URL.into(), tag_keys: vec!["a".into(), "b".into()] },
+            Request::UntagQueue {
+                queue_url: URL.into(),
+                tag_keys: vec!["a".into(), "b".into()],
+            },
         ),
-        ("ListQueueTags", vec![("QueueUrl", URL)], Request::ListQueueTags { queue_url: URL.into() }),
+        (
+            "ListQueueTags",
+            vec![("QueueUrl", URL)],
+            Request::ListQueueTags {
+                queue_url: URL.into(),
+            },
+        ),
     ];
     for (action, params, expected) in cases {
         assert_eq!(decode_query(action, &params).unwrap(), expected, "{action}");
@@ -96,11 +142,15 @@ fn queue_actions() {
 
 #[test]
 fn tag_queue_accepts_tag_and_tags_prefixes() {
-    let expected = Request::TagQueue { queue_url: URL.into(), tags: TagMap::from([("k".into(), "v".into())]) };
+    let expected = Request::TagQueue {
+        queue_url: URL.into(),
+        tags: TagMap::from([("k".into(), "v".into())]),
+    };
     for prefix in ["Tag", "Tags"] {
         let key = format!("{prefix}.1.Key");
         let value = format!("{prefix}.1.Value");
-        let request = decode_query("TagQueue", &[("QueueUrl", URL), (&key, "k"), (&value, "v")]).unwrap();
+        let request =
+            decode_query("TagQueue", &[("QueueUrl", URL), (&key, "k"), (&value, "v")]).unwrap();
         assert_eq!(request, expected, "{prefix}");
     }
 }
@@ -108,9 +158,14 @@ fn tag_queue_accepts_tag_and_tags_prefixes() {
 #[test]
 fn lists_are_ordered_by_index_not_text() {
     let mut params = vec![("QueueUrl", URL)];
-    let names: Vec<(String, String)> = (1..=11).map(|n| (format!("AttributeName.{n}"), format!("a{n}"))).collect();
+    let names: Vec<(String, String)> = (1..=11)
+        .map(|n| (format!("AttributeName.{n}"), format!("a{n}")))
+        .collect();
     params.extend(names.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-    let Request::GetQueueAttributes { attribute_names, .. } = decode_query("GetQueueAttributes", &params).unwrap() else {
+    let Request::GetQueueAttributes {
+        attribute_names, ..
+    } = decode_query("GetQueueAttributes", &params).unwrap()
+    else {
         panic!("wrong request kind");
     };
     let expected: Vec<String> = (1..=11).map(|n| format!("a{n}")).collect();
@@ -126,7 +181,10 @@ fn send_message_with_attributes() {
             ("MessageBody", "This is a test message"),
             ("DelaySeconds", "45"),
             ("MessageAttribute.1.Name", "my_attribute_name_1"),
-            ("MessageAttribute.1.Value.StringValue", "my_attribute_value_1"),
+            (
+                "MessageAttribute.1.Value.StringValue",
+                "my_attribute_value_1",
+            ),
             ("MessageAttribute.1.Value.DataType", "String"),
             ("MessageAttribute.2.Name", "bin"),
             ("MessageAttribute.2.Value.BinaryValue", "AAEC"),
@@ -140,10 +198,17 @@ fn send_message_with_attributes() {
     )
     .unwrap();
     let expected_attributes = MessageAttributes::from([
-        ("my_attribute_name_1".into(), string_attr("String", "my_attribute_value_1")),
+        (
+            "my_attribute_name_1".into(),
+            string_attr("String", "my_attribute_value_1"),
+        ),
         (
             "bin".into(),
-            MessageAttributeValue { data_type: "Binary".into(), string_value: None, binary_value: Some(vec![0, 1, 2]) },
+            MessageAttributeValue {
+                data_type: "Binary".into(),
+                string_value: None,
+                binary_value: Some(vec![0, 1, 2]),
+            },
         ),
     ]);
     let expected = Request::SendMessage {
@@ -153,7 +218,10 @@ fn send_message_with_attributes() {
             message_body: "This is a test message".into(),
             delay_seconds: Some(45),
             message_attributes: expected_attributes,
-            message_system_attributes: MessageAttributes::from([("AWSTraceHeader".into(), string_attr("String", "Root=1"))]),
+            message_system_attributes: MessageAttributes::from([(
+                "AWSTraceHeader".into(),
+                string_attr("String", "Root=1"),
+            )]),
             message_deduplication_id: Some("d".into()),
             message_group_id: Some("g".into()),
         },
@@ -168,20 +236,39 @@ fn send_message_batch_entries() {
         &[
             ("QueueUrl", URL),
             ("SendMessageBatchRequestEntry.1.Id", "test_msg_001"),
-            ("SendMessageBatchRequestEntry.1.MessageBody", "test message body 1"),
+            (
+                "SendMessageBatchRequestEntry.1.MessageBody",
+                "test message body 1",
+            ),
             ("SendMessageBatchRequestEntry.2.Id", "test_msg_002"),
-            ("SendMessageBatchRequestEntry.2.MessageBody", "test message body 2"),
+            (
+                "SendMessageBatchRequestEntry.2.MessageBody",
+                "test message body 2",
+            ),
             ("SendMessageBatchRequestEntry.2.DelaySeconds", "60"),
-            ("SendMessageBatchRequestEntry.2.MessageAttribute.1.Name", "test_attribute_name_1"),
-            ("SendMessageBatchRequestEntry.2.MessageAttribute.1.Value.StringValue", "test_attribute_value_1"),
-            ("SendMessageBatchRequestEntry.2.MessageAttribute.1.Value.DataType", "String"),
+            (
+                "SendMessageBatchRequestEntry.2.MessageAttribute.1.Name",
+                "test_attribute_name_1",
+            ),
+            (
+                "SendMessageBatchRequestEntry.2.MessageAttribute.1.Value.StringValue",
+                "test_attribute_value_1",
+            ),
+            (
+                "SendMessageBatchRequestEntry.2.MessageAttribute.1.Value.DataType",
+                "String",
+            ),
         ],
     )
     .unwrap();
     let expected = Request::SendMessageBatch {
         queue_url: URL.into(),
         entries: vec![
-            SendEntry { id: "test_msg_001".into(), message_body: "test message body 1".into(), ..SendEntry::default() },
+            SendEntry {
+                id: "test_msg_001".into(),
+                message_body: "test message body 1".into(),
+                ..SendEntry::default()
+            },
             SendEntry {
                 id: "test_msg_002".into(),
                 message_body: "test message body 2".into(),
@@ -213,8 +300,14 @@ fn delete_and_change_visibility_batches() {
     let expected = Request::DeleteMessageBatch {
         queue_url: URL.into(),
         entries: vec![
-            DeleteEntry { id: "a".into(), receipt_handle: "r1".into() },
-            DeleteEntry { id: "b".into(), receipt_handle: "r2".into() },
+            DeleteEntry {
+                id: "a".into(),
+                receipt_handle: "r1".into(),
+            },
+            DeleteEntry {
+                id: "b".into(),
+                receipt_handle: "r2".into(),
+            },
         ],
     };
     assert_eq!(delete, expected);
@@ -224,14 +317,24 @@ fn delete_and_change_visibility_batches() {
         &[
             ("QueueUrl", URL),
             ("ChangeMessageVisibilityBatchRequestEntry.1.Id", "a"),
-            ("ChangeMessageVisibilityBatchRequestEntry.1.ReceiptHandle", "r1"),
-            ("ChangeMessageVisibilityBatchRequestEntry.1.VisibilityTimeout", "45"),
+            (
+                "ChangeMessageVisibilityBatchRequestEntry.1.ReceiptHandle",
+                "r1",
+            ),
+            (
+                "ChangeMessageVisibilityBatchRequestEntry.1.VisibilityTimeout",
+                "45",
+            ),
         ],
     )
     .unwrap();
     let expected = Request::ChangeMessageVisibilityBatch {
         queue_url: URL.into(),
-        entries: vec![ChangeVisibilityEntry { id: "a".into(), receipt_handle: "r1".into(), visibility_timeout: 45 }],
+        entries: vec![ChangeVisibilityEntry {
+            id: "a".into(),
+            receipt_handle: "r1".into(),
+            visibility_timeout: 45,
+        }],
     };
     assert_eq!(change, expected);
 }
@@ -268,16 +371,34 @@ fn receive_message_lists_and_numbers() {
 
 #[test]
 fn single_message_actions() {
-    let delete = decode_query("DeleteMessage", &[("QueueUrl", URL), ("ReceiptHandle", "r+/=")]).unwrap();
-    assert_eq!(delete, Request::DeleteMessage { queue_url: URL.into(), receipt_handle: "r+/=".into() });
+    let delete = decode_query(
+        "DeleteMessage",
+        &[("QueueUrl", URL), ("ReceiptHandle", "r+/=")],
+    )
+    .unwrap();
+    assert_eq!(
+        delete,
+        Request::DeleteMessage {
+            queue_url: URL.into(),
+            receipt_handle: "r+/=".into()
+        }
+    );
     let change = decode_query(
         "ChangeMessageVisibility",
-        &[("QueueUrl", URL), ("ReceiptHandle", "r"), ("VisibilityTimeout", "0")],
+        &[
+            ("QueueUrl", URL),
+            ("ReceiptHandle", "r"),
+            ("VisibilityTimeout", "0"),
+        ],
     )
     .unwrap();
     assert_eq!(
         change,
-        Request::ChangeMessageVisibility { queue_url: URL.into(), receipt_handle: "r".into(), visibility_timeout: 0 }
+        Request::ChangeMessageVisibility {
+            queue_url: URL.into(),
+            receipt_handle: "r".into(),
+            visibility_timeout: 0
+        }
     );
 }
 
@@ -292,7 +413,11 @@ fn missing_queue_url_decodes_empty() {
 
 #[test]
 fn query_string_and_body_are_merged() {
-    let query = form(&[("Action", "SendMessage"), ("QueueUrl", URL), ("MessageBody", "from-url")]);
+    let query = form(&[
+        ("Action", "SendMessage"),
+        ("QueueUrl", URL),
+        ("MessageBody", "from-url"),
+    ]);
     let body = form(&[("MessageBody", "from-body")]);
     let request = decode_request(Protocol::Query, None, Some(&query), body.as_bytes()).unwrap();
     let Request::SendMessage { queue_url, entry } = request else {
@@ -302,13 +427,22 @@ fn query_string_and_body_are_merged() {
     assert_eq!(entry.message_body, "from-body");
 
     let get_only = decode_request(Protocol::Query, None, Some("Action=ListQueues"), b"").unwrap();
-    assert_eq!(get_only, Request::ListQueues { queue_name_prefix: None, max_results: None, next_token: None });
+    assert_eq!(
+        get_only,
+        Request::ListQueues {
+            queue_name_prefix: None,
+            max_results: None,
+            next_token: None
+        }
+    );
 }
 
 #[test]
 fn form_decoding_keeps_special_characters() {
     let body = "Action=SendMessage&MessageBody=a%2Bb+c%26d%0D%0A%E2%9C%93";
-    let Request::SendMessage { entry, .. } = decode_request(Protocol::Query, None, None, body.as_bytes()).unwrap() else {
+    let Request::SendMessage { entry, .. } =
+        decode_request(Protocol::Query, None, None, body.as_bytes()).unwrap()
+    else {
         panic!("wrong request kind");
     };
     assert_eq!(entry.message_body, "a+b c&d\r\n\u{2713}");
@@ -316,7 +450,7 @@ fn form_decoding_keeps_special_characters() {
 
 #[test]
 fn missing_parameters() {
-    let cases: Vec<(&str, Vec<(&str, &str)>, &str)> = vec![
+    let cases: Vec<(&str, Pairs, &str)> = vec![
         ("CreateQueue", vec![], "The request must contain the parameter QueueName."),
         ("SendMessage", vec![("QueueUrl", URL)], "The request must contain the parameter MessageBody."),
         (
@@ -357,7 +491,7 @@ fn missing_parameters() {
 
 #[test]
 fn integers_that_do_not_parse() {
-    let cases: Vec<(&str, Vec<(&str, &str)>, &str)> = vec![
+    let cases: Vec<(&str, Pairs, &str)> = vec![
         (
             "ReceiveMessage",
             vec![("MaxNumberOfMessages", "ten")],
@@ -409,7 +543,12 @@ fn invalid_base64_binary_value() {
 #[test]
 fn unsupported_and_unknown_actions() {
     for action in crate::UNSUPPORTED_ACTIONS {
-        assert_eq!(decode_query(action, &[]).unwrap(), Request::Unsupported { action: (*action).into() });
+        assert_eq!(
+            decode_query(action, &[]).unwrap(),
+            Request::Unsupported {
+                action: (*action).into()
+            }
+        );
     }
     let error = decode_query("Bogus", &[]).unwrap_err();
     assert_eq!(error.code, ErrorCode::InvalidAction);

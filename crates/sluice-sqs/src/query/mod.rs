@@ -9,10 +9,10 @@ mod xml;
 
 use std::collections::BTreeMap;
 
-use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
 
-use crate::decode::{MapName, Name, Params, decode_action};
+use crate::decode::{decode_action, MapName, Name, Params};
 use crate::error::SqsError;
 use crate::types::{MessageAttributeValue, MessageAttributes, Protocol, Request};
 
@@ -27,15 +27,26 @@ pub const XML_NAMESPACE: &str = "http://queue.amazonaws.com/doc/2012-11-05/";
 /// Decodes a Query request; see [`crate::decode_request`].
 pub(crate) fn decode(query_string: Option<&str>, body: &[u8]) -> Result<Request, SqsError> {
     let params = merge_params(query_string, body);
-    let action = params.get("Action").ok_or_else(|| SqsError::missing_named_parameter("Action"))?;
-    decode_action(action, &QueryParams { params: &params, prefix: String::new() })
+    let action = params
+        .get("Action")
+        .ok_or_else(|| SqsError::missing_named_parameter("Action"))?;
+    decode_action(
+        action,
+        &QueryParams {
+            params: &params,
+            prefix: String::new(),
+        },
+    )
 }
 
 /// Merges the URL query string and the form body; the body wins on a repeated name.
 fn merge_params(query_string: Option<&str>, body: &[u8]) -> BTreeMap<String, String> {
     let from_url = form_urlencoded::parse(query_string.unwrap_or_default().as_bytes());
     let from_body = form_urlencoded::parse(body);
-    from_url.chain(from_body).map(|(key, value)| (key.into_owned(), value.into_owned())).collect()
+    from_url
+        .chain(from_body)
+        .map(|(key, value)| (key.into_owned(), value.into_owned()))
+        .collect()
 }
 
 /// The parameters of a request, or of one batch entry under `prefix`.
@@ -47,7 +58,9 @@ pub(crate) struct QueryParams<'a> {
 
 impl QueryParams<'_> {
     fn get(&self, key: &str) -> Option<&str> {
-        self.params.get(&format!("{}{key}", self.prefix)).map(String::as_str)
+        self.params
+            .get(&format!("{}{key}", self.prefix))
+            .map(String::as_str)
     }
 
     /// Returns the first Query name of `name` that the request uses, with the
@@ -77,7 +90,8 @@ impl QueryParams<'_> {
     }
 
     fn required(&self, key: &str) -> Result<&str, SqsError> {
-        self.get(key).ok_or_else(|| SqsError::missing_named_parameter(&format!("{}{key}", self.prefix)))
+        self.get(key)
+            .ok_or_else(|| SqsError::missing_named_parameter(&format!("{}{key}", self.prefix)))
     }
 
     /// Reads `{base}.N.Name` and `{base}.N.Value.*` of one message attribute.
@@ -92,8 +106,13 @@ impl QueryParams<'_> {
             None => None,
         };
         let value = MessageAttributeValue {
-            data_type: self.get(&format!("{base}.Value.DataType")).unwrap_or_default().to_owned(),
-            string_value: self.get(&format!("{base}.Value.StringValue")).map(str::to_owned),
+            data_type: self
+                .get(&format!("{base}.Value.DataType"))
+                .unwrap_or_default()
+                .to_owned(),
+            string_value: self
+                .get(&format!("{base}.Value.StringValue"))
+                .map(str::to_owned),
             binary_value,
         };
         Ok((name, value))
@@ -104,7 +123,11 @@ impl Params for QueryParams<'_> {
     const PROTOCOL: Protocol = Protocol::Query;
 
     fn string(&self, name: &Name) -> Result<Option<String>, SqsError> {
-        Ok(name.query_names().iter().find_map(|query_name| self.get(query_name)).map(str::to_owned))
+        Ok(name
+            .query_names()
+            .iter()
+            .find_map(|query_name| self.get(query_name))
+            .map(str::to_owned))
     }
 
     fn int(&self, name: &Name) -> Result<Option<i32>, SqsError> {
@@ -121,7 +144,11 @@ impl Params for QueryParams<'_> {
 
     fn string_list(&self, name: &Name) -> Result<Vec<String>, SqsError> {
         let (query_name, indices) = self.indexed(name);
-        Ok(indices.iter().filter_map(|n| self.get(&format!("{query_name}.{n}"))).map(str::to_owned).collect())
+        Ok(indices
+            .iter()
+            .filter_map(|n| self.get(&format!("{query_name}.{n}")))
+            .map(str::to_owned)
+            .collect())
     }
 
     fn string_map(&self, map: &MapName) -> Result<BTreeMap<String, String>, SqsError> {
@@ -138,14 +165,20 @@ impl Params for QueryParams<'_> {
 
     fn message_attributes(&self, name: &Name) -> Result<MessageAttributes, SqsError> {
         let (query_name, indices) = self.indexed(name);
-        indices.iter().map(|n| self.attribute(&format!("{query_name}.{n}"))).collect()
+        indices
+            .iter()
+            .map(|n| self.attribute(&format!("{query_name}.{n}")))
+            .collect()
     }
 
     fn entries(&self, name: &Name) -> Result<Vec<Self>, SqsError> {
         let (query_name, indices) = self.indexed(name);
         let entries = indices
             .iter()
-            .map(|n| QueryParams { params: self.params, prefix: format!("{}{query_name}.{n}.", self.prefix) })
+            .map(|n| QueryParams {
+                params: self.params,
+                prefix: format!("{}{query_name}.{n}.", self.prefix),
+            })
             .collect();
         Ok(entries)
     }

@@ -2,8 +2,8 @@
 //! botocore 1.31's Query model (`<QueueUrl>` repeated, `<Attribute>` with
 //! `<Name>` and `<Value>`, `<SendMessageBatchResultEntry>`, ...).
 
-use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
 
 use super::{CONTENT_TYPE, XML_NAMESPACE};
 use crate::encode::EncodedResponse;
@@ -58,13 +58,18 @@ fn write_result(xml: &mut XmlWriter, response: &Response) {
         Response::CreateQueue { queue_url } | Response::GetQueueUrl { queue_url } => {
             xml.element("QueueUrl", queue_url);
         }
-        Response::ListQueues { queue_urls, next_token } => {
+        Response::ListQueues {
+            queue_urls,
+            next_token,
+        } => {
             for url in queue_urls {
                 xml.element("QueueUrl", url);
             }
             xml.optional("NextToken", next_token.as_deref());
         }
-        Response::GetQueueAttributes { attributes } => write_pairs(xml, "Attribute", "Name", attributes),
+        Response::GetQueueAttributes { attributes } => {
+            write_pairs(xml, "Attribute", "Name", attributes)
+        }
         Response::SendMessage(result) => write_send_result(xml, result),
         Response::SendMessageBatch { successful, failed } => {
             for (id, result) in successful {
@@ -75,7 +80,9 @@ fn write_result(xml: &mut XmlWriter, response: &Response) {
             }
             write_failed(xml, failed);
         }
-        Response::ReceiveMessage { messages } => messages.iter().for_each(|m| write_message(xml, m)),
+        Response::ReceiveMessage { messages } => {
+            messages.iter().for_each(|m| write_message(xml, m))
+        }
         Response::DeleteMessageBatch { successful, failed } => {
             write_ids(xml, "DeleteMessageBatchResultEntry", successful);
             write_failed(xml, failed);
@@ -107,8 +114,14 @@ fn write_pairs<'a>(
 fn write_send_result(xml: &mut XmlWriter, result: &SendResult) {
     xml.element("MessageId", &result.message_id);
     xml.element("MD5OfMessageBody", &result.md5_of_message_body);
-    xml.optional("MD5OfMessageAttributes", result.md5_of_message_attributes.as_deref());
-    xml.optional("MD5OfMessageSystemAttributes", result.md5_of_message_system_attributes.as_deref());
+    xml.optional(
+        "MD5OfMessageAttributes",
+        result.md5_of_message_attributes.as_deref(),
+    );
+    xml.optional(
+        "MD5OfMessageSystemAttributes",
+        result.md5_of_message_system_attributes.as_deref(),
+    );
     xml.optional("SequenceNumber", result.sequence_number.as_deref());
 }
 
@@ -124,7 +137,10 @@ fn write_failed(xml: &mut XmlWriter, failed: &[BatchResultError]) {
     for entry in failed {
         xml.open("BatchResultErrorEntry");
         xml.element("Id", &entry.id);
-        xml.element("SenderFault", if entry.sender_fault { "true" } else { "false" });
+        xml.element(
+            "SenderFault",
+            if entry.sender_fault { "true" } else { "false" },
+        );
         xml.element("Code", &entry.code);
         xml.element("Message", &entry.message);
         xml.close("BatchResultErrorEntry");
@@ -138,7 +154,10 @@ fn write_message(xml: &mut XmlWriter, message: &ReceivedMessage) {
     xml.element("MD5OfBody", &message.md5_of_body);
     xml.element("Body", &message.body);
     write_pairs(xml, "Attribute", "Name", &message.attributes);
-    xml.optional("MD5OfMessageAttributes", message.md5_of_message_attributes.as_deref());
+    xml.optional(
+        "MD5OfMessageAttributes",
+        message.md5_of_message_attributes.as_deref(),
+    );
     write_message_attributes(xml, &message.message_attributes);
     xml.close("Message");
 }
@@ -165,11 +184,14 @@ struct XmlWriter {
 
 impl XmlWriter {
     fn new() -> Self {
-        XmlWriter { out: String::from("<?xml version=\"1.0\"?>") }
+        XmlWriter {
+            out: String::from("<?xml version=\"1.0\"?>"),
+        }
     }
 
     fn open_with_namespace(&mut self, tag: &str) {
-        self.out.push_str(&format!("<{tag} xmlns=\"{XML_NAMESPACE}\">"));
+        self.out
+            .push_str(&format!("<{tag} xmlns=\"{XML_NAMESPACE}\">"));
     }
 
     fn open(&mut self, tag: &str) {

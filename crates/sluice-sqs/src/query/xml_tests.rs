@@ -1,5 +1,5 @@
-use quick_xml::Reader;
 use quick_xml::events::Event;
+use quick_xml::Reader;
 
 use super::*;
 use crate::types::{AttributeMap, MessageAttributeValue, Protocol, TagMap};
@@ -40,7 +40,11 @@ fn start_node(element: &quick_xml::events::BytesStart<'_>) -> Node {
         .flatten()
         .find(|a| a.key.as_ref() == b"xmlns")
         .map(|a| String::from_utf8(a.value.to_vec()).unwrap());
-    Node { name: String::from_utf8(element.name().as_ref().to_vec()).unwrap(), xmlns, ..Node::default() }
+    Node {
+        name: String::from_utf8(element.name().as_ref().to_vec()).unwrap(),
+        xmlns,
+        ..Node::default()
+    }
 }
 
 fn resolve_reference(reference: &quick_xml::events::BytesRef<'_>) -> String {
@@ -48,25 +52,42 @@ fn resolve_reference(reference: &quick_xml::events::BytesRef<'_>) -> String {
         return c.to_string();
     }
     let name = reference.decode().unwrap();
-    quick_xml::escape::resolve_predefined_entity(&name).unwrap_or_else(|| panic!("unknown entity {name}")).to_owned()
+    quick_xml::escape::resolve_predefined_entity(&name)
+        .unwrap_or_else(|| panic!("unknown entity {name}"))
+        .to_owned()
 }
 
 /// Parses an element-only document into its root node.
 fn parse(body: &[u8]) -> Node {
     let text = std::str::from_utf8(body).unwrap();
-    assert!(text.starts_with("<?xml version=\"1.0\"?>"), "missing XML declaration: {text}");
+    assert!(
+        text.starts_with("<?xml version=\"1.0\"?>"),
+        "missing XML declaration: {text}"
+    );
     let mut reader = Reader::from_str(text);
     let mut stack: Vec<Node> = vec![Node::default()];
     loop {
         match reader.read_event().unwrap() {
             Event::Start(element) => stack.push(start_node(&element)),
-            Event::Empty(element) => stack.last_mut().unwrap().children.push(start_node(&element)),
+            Event::Empty(element) => stack
+                .last_mut()
+                .unwrap()
+                .children
+                .push(start_node(&element)),
             Event::End(_) => {
                 let node = stack.pop().unwrap();
                 stack.last_mut().unwrap().children.push(node);
             }
-            Event::Text(t) => stack.last_mut().unwrap().text.push_str(&t.decode().unwrap()),
-            Event::GeneralRef(r) => stack.last_mut().unwrap().text.push_str(&resolve_reference(&r)),
+            Event::Text(t) => stack
+                .last_mut()
+                .unwrap()
+                .text
+                .push_str(&t.decode().unwrap()),
+            Event::GeneralRef(r) => stack
+                .last_mut()
+                .unwrap()
+                .text
+                .push_str(&resolve_reference(&r)),
             Event::Eof => break,
             _ => {}
         }
@@ -84,10 +105,17 @@ fn encode_result(response: &Response) -> Node {
     let root = parse(&encoded.body);
     let action = response.action();
     assert_eq!(root.name, format!("{action}Response"));
-    assert_eq!(root.xmlns.as_deref(), Some("http://queue.amazonaws.com/doc/2012-11-05/"));
+    assert_eq!(
+        root.xmlns.as_deref(),
+        Some("http://queue.amazonaws.com/doc/2012-11-05/")
+    );
     assert_eq!(root.child("ResponseMetadata").text_of("RequestId"), "req-9");
     let mut root = root;
-    let index = root.children.iter().position(|c| c.name == format!("{action}Result")).expect("no Result element");
+    let index = root
+        .children
+        .iter()
+        .position(|c| c.name == format!("{action}Result"))
+        .expect("no Result element");
     root.children.swap_remove(index)
 }
 
@@ -103,7 +131,13 @@ fn send_result(with_sequence: bool) -> SendResult {
 
 #[test]
 fn empty_response_has_only_metadata() {
-    let encoded = crate::encode_response(Protocol::Query, "req-1", &Response::Empty { action: "DeleteQueue" });
+    let encoded = crate::encode_response(
+        Protocol::Query,
+        "req-1",
+        &Response::Empty {
+            action: "DeleteQueue",
+        },
+    );
     let root = parse(&encoded.body);
     assert_eq!(root.name, "DeleteQueueResponse");
     assert_eq!(root.child_names(), ["ResponseMetadata"]);
@@ -112,7 +146,14 @@ fn empty_response_has_only_metadata() {
 
 #[test]
 fn queue_url_results() {
-    for response in [Response::CreateQueue { queue_url: "u".into() }, Response::GetQueueUrl { queue_url: "u".into() }] {
+    for response in [
+        Response::CreateQueue {
+            queue_url: "u".into(),
+        },
+        Response::GetQueueUrl {
+            queue_url: "u".into(),
+        },
+    ] {
         let result = encode_result(&response);
         assert_eq!(result.child_names(), ["QueueUrl"]);
         assert_eq!(result.text_of("QueueUrl"), "u");
@@ -121,21 +162,38 @@ fn queue_url_results() {
 
 #[test]
 fn list_queues_repeats_queue_url() {
-    let response = Response::ListQueues { queue_urls: vec!["a".into(), "b".into()], next_token: Some("t".into()) };
+    let response = Response::ListQueues {
+        queue_urls: vec!["a".into(), "b".into()],
+        next_token: Some("t".into()),
+    };
     let result = encode_result(&response);
     assert_eq!(result.child_names(), ["QueueUrl", "QueueUrl", "NextToken"]);
-    let urls: Vec<&str> = result.all("QueueUrl").iter().map(|n| n.text.as_str()).collect();
+    let urls: Vec<&str> = result
+        .all("QueueUrl")
+        .iter()
+        .map(|n| n.text.as_str())
+        .collect();
     assert_eq!(urls, ["a", "b"]);
 
-    let empty = encode_result(&Response::ListQueues { queue_urls: vec![], next_token: None });
+    let empty = encode_result(&Response::ListQueues {
+        queue_urls: vec![],
+        next_token: None,
+    });
     assert!(empty.children.is_empty());
 }
 
 #[test]
 fn queue_attributes_and_tags_are_flattened_pairs() {
-    let attributes = AttributeMap::from([("DelaySeconds".into(), "0".into()), ("QueueArn".into(), "arn".into())]);
+    let attributes = AttributeMap::from([
+        ("DelaySeconds".into(), "0".into()),
+        ("QueueArn".into(), "arn".into()),
+    ]);
     let result = encode_result(&Response::GetQueueAttributes { attributes });
-    let pairs: Vec<(&str, &str)> = result.all("Attribute").iter().map(|a| (a.text_of("Name"), a.text_of("Value"))).collect();
+    let pairs: Vec<(&str, &str)> = result
+        .all("Attribute")
+        .iter()
+        .map(|a| (a.text_of("Name"), a.text_of("Value")))
+        .collect();
     assert_eq!(pairs, [("DelaySeconds", "0"), ("QueueArn", "arn")]);
 
     let tags = TagMap::from([("team".into(), "a".into())]);
@@ -149,8 +207,14 @@ fn queue_attributes_and_tags_are_flattened_pairs() {
 fn send_message_result_fields() {
     let result = encode_result(&Response::SendMessage(send_result(true)));
     assert_eq!(result.text_of("MessageId"), "m-1");
-    assert_eq!(result.text_of("MD5OfMessageBody"), "fafb00f5732ab283681e124bf8747ed1");
-    assert_eq!(result.text_of("MD5OfMessageAttributes"), "3ae8f24a165a8cedc005670c81a27295");
+    assert_eq!(
+        result.text_of("MD5OfMessageBody"),
+        "fafb00f5732ab283681e124bf8747ed1"
+    );
+    assert_eq!(
+        result.text_of("MD5OfMessageAttributes"),
+        "3ae8f24a165a8cedc005670c81a27295"
+    );
     assert_eq!(result.text_of("SequenceNumber"), "18849496460467696128");
     assert!(result.all("MD5OfMessageSystemAttributes").is_empty());
 }
@@ -167,24 +231,54 @@ fn batch_results_use_entry_elements() {
         successful: vec![("ok".into(), send_result(false))],
         failed: failed.clone(),
     });
-    assert_eq!(send.child_names(), ["SendMessageBatchResultEntry", "BatchResultErrorEntry"]);
+    assert_eq!(
+        send.child_names(),
+        ["SendMessageBatchResultEntry", "BatchResultErrorEntry"]
+    );
     let entry = send.child("SendMessageBatchResultEntry");
     assert_eq!(entry.text_of("Id"), "ok");
     assert_eq!(entry.text_of("MessageId"), "m-1");
-    assert_eq!(entry.text_of("MD5OfMessageBody"), "fafb00f5732ab283681e124bf8747ed1");
+    assert_eq!(
+        entry.text_of("MD5OfMessageBody"),
+        "fafb00f5732ab283681e124bf8747ed1"
+    );
     let error = send.child("BatchResultErrorEntry");
     assert_eq!(error.text_of("Id"), "bad");
     assert_eq!(error.text_of("SenderFault"), "true");
     assert_eq!(error.text_of("Code"), "InvalidParameterValue");
     assert_eq!(error.text_of("Message"), "too <big>");
 
-    let delete = encode_result(&Response::DeleteMessageBatch { successful: vec!["a".into(), "b".into()], failed: failed.clone() });
-    assert_eq!(delete.child_names(), ["DeleteMessageBatchResultEntry", "DeleteMessageBatchResultEntry", "BatchResultErrorEntry"]);
-    assert_eq!(delete.all("DeleteMessageBatchResultEntry")[1].text_of("Id"), "b");
+    let delete = encode_result(&Response::DeleteMessageBatch {
+        successful: vec!["a".into(), "b".into()],
+        failed: failed.clone(),
+    });
+    assert_eq!(
+        delete.child_names(),
+        [
+            "DeleteMessageBatchResultEntry",
+            "DeleteMessageBatchResultEntry",
+            "BatchResultErrorEntry"
+        ]
+    );
+    assert_eq!(
+        delete.all("DeleteMessageBatchResultEntry")[1].text_of("Id"),
+        "b"
+    );
 
-    let change = encode_result(&Response::ChangeMessageVisibilityBatch { successful: vec!["c".into()], failed: vec![] });
-    assert_eq!(change.child_names(), ["ChangeMessageVisibilityBatchResultEntry"]);
-    assert_eq!(change.child("ChangeMessageVisibilityBatchResultEntry").text_of("Id"), "c");
+    let change = encode_result(&Response::ChangeMessageVisibilityBatch {
+        successful: vec!["c".into()],
+        failed: vec![],
+    });
+    assert_eq!(
+        change.child_names(),
+        ["ChangeMessageVisibilityBatchResultEntry"]
+    );
+    assert_eq!(
+        change
+            .child("ChangeMessageVisibilityBatchResultEntry")
+            .text_of("Id"),
+        "c"
+    );
 }
 
 fn received_message(body: &str) -> ReceivedMessage {
@@ -201,11 +295,19 @@ fn received_message(body: &str) -> ReceivedMessage {
         message_attributes: MessageAttributes::from([
             (
                 "bin".into(),
-                MessageAttributeValue { data_type: "Binary".into(), string_value: None, binary_value: Some(vec![0, 1, 2]) },
+                MessageAttributeValue {
+                    data_type: "Binary".into(),
+                    string_value: None,
+                    binary_value: Some(vec![0, 1, 2]),
+                },
             ),
             (
                 "color".into(),
-                MessageAttributeValue { data_type: "String".into(), string_value: Some("blue".into()), binary_value: None },
+                MessageAttributeValue {
+                    data_type: "String".into(),
+                    string_value: Some("blue".into()),
+                    binary_value: None,
+                },
             ),
         ]),
     }
@@ -213,7 +315,9 @@ fn received_message(body: &str) -> ReceivedMessage {
 
 #[test]
 fn receive_message_shape() {
-    let result = encode_result(&Response::ReceiveMessage { messages: vec![received_message("hi"), received_message("yo")] });
+    let result = encode_result(&Response::ReceiveMessage {
+        messages: vec![received_message("hi"), received_message("yo")],
+    });
     assert_eq!(result.child_names(), ["Message", "Message"]);
     let message = result.child("Message");
     assert_eq!(
@@ -231,15 +335,31 @@ fn receive_message_shape() {
         ]
     );
     assert_eq!(message.text_of("ReceiptHandle"), "r+/=");
-    let attributes: Vec<(&str, &str)> = message.all("Attribute").iter().map(|a| (a.text_of("Name"), a.text_of("Value"))).collect();
-    assert_eq!(attributes, [("ApproximateReceiveCount", "1"), ("SentTimestamp", "1700000000000")]);
+    let attributes: Vec<(&str, &str)> = message
+        .all("Attribute")
+        .iter()
+        .map(|a| (a.text_of("Name"), a.text_of("Value")))
+        .collect();
+    assert_eq!(
+        attributes,
+        [
+            ("ApproximateReceiveCount", "1"),
+            ("SentTimestamp", "1700000000000")
+        ]
+    );
 
     let user = message.all("MessageAttribute");
     assert_eq!(user[0].text_of("Name"), "bin");
-    assert_eq!(user[0].child("Value").child_names(), ["BinaryValue", "DataType"]);
+    assert_eq!(
+        user[0].child("Value").child_names(),
+        ["BinaryValue", "DataType"]
+    );
     assert_eq!(user[0].child("Value").text_of("BinaryValue"), "AAEC");
     assert_eq!(user[1].text_of("Name"), "color");
-    assert_eq!(user[1].child("Value").child_names(), ["StringValue", "DataType"]);
+    assert_eq!(
+        user[1].child("Value").child_names(),
+        ["StringValue", "DataType"]
+    );
     assert_eq!(user[1].child("Value").text_of("StringValue"), "blue");
     assert_eq!(user[1].child("Value").text_of("DataType"), "String");
 
@@ -249,12 +369,19 @@ fn receive_message_shape() {
 
 #[test]
 fn body_text_survives_round_trip() {
-    let bodies = ["<tag attr=\"x\">&amp;</tag>", "it's \"quoted\"", "line1\r\nline2\rline3\n", "\ttab \u{E000} \u{10FFFF} é"];
+    let bodies = [
+        "<tag attr=\"x\">&amp;</tag>",
+        "it's \"quoted\"",
+        "line1\r\nline2\rline3\n",
+        "\ttab \u{E000} \u{10FFFF} é",
+    ];
     for body in bodies {
         let encoded = crate::encode_response(
             Protocol::Query,
             "r",
-            &Response::ReceiveMessage { messages: vec![received_message(body)] },
+            &Response::ReceiveMessage {
+                messages: vec![received_message(body)],
+            },
         );
         let raw = std::str::from_utf8(&encoded.body).unwrap();
         assert!(!raw.contains('\r'), "literal CR in output for {body:?}");
@@ -268,20 +395,48 @@ fn body_text_survives_round_trip() {
 #[test]
 fn error_response_shape() {
     let cases = [
-        (SqsError::queue_does_not_exist(), 400, "Sender", "AWS.SimpleQueueService.NonExistentQueue"),
-        (SqsError::receipt_handle_is_invalid("bad & <handle>"), 404, "Sender", "ReceiptHandleIsInvalid"),
-        (SqsError::internal_error("boom"), 500, "Receiver", "InternalError"),
-        (SqsError::service_unavailable("later"), 503, "Receiver", "ServiceUnavailable"),
+        (
+            SqsError::queue_does_not_exist(),
+            400,
+            "Sender",
+            "AWS.SimpleQueueService.NonExistentQueue",
+        ),
+        (
+            SqsError::receipt_handle_is_invalid("bad & <handle>"),
+            404,
+            "Sender",
+            "ReceiptHandleIsInvalid",
+        ),
+        (
+            SqsError::internal_error("boom"),
+            500,
+            "Receiver",
+            "InternalError",
+        ),
+        (
+            SqsError::service_unavailable("later"),
+            503,
+            "Receiver",
+            "ServiceUnavailable",
+        ),
     ];
     for (error, status, fault, code) in cases {
         let encoded = crate::encode_error(Protocol::Query, "req-e", &error);
         assert_eq!(encoded.status, status, "{code}");
         assert_eq!(encoded.content_type, "text/xml");
-        assert!(encoded.headers.contains(&("x-amzn-RequestId", "req-e".to_string())));
-        assert!(encoded.headers.iter().all(|(name, _)| *name != "x-amzn-query-error"));
+        assert!(encoded
+            .headers
+            .contains(&("x-amzn-RequestId", "req-e".to_string())));
+        assert!(encoded
+            .headers
+            .iter()
+            .all(|(name, _)| *name != "x-amzn-query-error"));
         let root = parse(&encoded.body);
         assert_eq!(root.name, "ErrorResponse");
-        assert_eq!(root.xmlns.as_deref(), Some("http://queue.amazonaws.com/doc/2012-11-05/"));
+        assert_eq!(
+            root.xmlns.as_deref(),
+            Some("http://queue.amazonaws.com/doc/2012-11-05/")
+        );
         assert_eq!(root.child_names(), ["Error", "RequestId"]);
         assert_eq!(root.text_of("RequestId"), "req-e");
         let detail = root.child("Error");

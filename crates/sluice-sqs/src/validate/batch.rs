@@ -17,7 +17,9 @@ use crate::types::SendEntry;
 /// `BatchEntryIdsNotDistinct`, `InvalidBatchEntryId`.
 pub fn validate_batch_ids(ids: &[&str]) -> Result<(), SqsError> {
     if ids.is_empty() {
-        return Err(SqsError::empty_batch_request("There should be at least one entry in the request."));
+        return Err(SqsError::empty_batch_request(
+            "There should be at least one entry in the request.",
+        ));
     }
     if ids.len() > BATCH_ENTRIES_MAX {
         return Err(SqsError::too_many_entries_in_batch_request(format!(
@@ -27,7 +29,8 @@ pub fn validate_batch_ids(ids: &[&str]) -> Result<(), SqsError> {
     }
     let mut seen = BTreeSet::new();
     for id in ids {
-        let well_formed = (1..=BATCH_ENTRY_ID_CHARS_MAX).contains(&id.chars().count()) && id.chars().all(is_name_char);
+        let well_formed = (1..=BATCH_ENTRY_ID_CHARS_MAX).contains(&id.chars().count())
+            && id.chars().all(is_name_char);
         if !well_formed {
             return Err(SqsError::invalid_batch_entry_id(
                 "A batch entry id can only contain alphanumeric characters, hyphens and underscores. \
@@ -35,7 +38,9 @@ pub fn validate_batch_ids(ids: &[&str]) -> Result<(), SqsError> {
             ));
         }
         if !seen.insert(*id) {
-            return Err(SqsError::batch_entry_ids_not_distinct(format!("Id {id} repeated.")));
+            return Err(SqsError::batch_entry_ids_not_distinct(format!(
+                "Id {id} repeated."
+            )));
         }
     }
     Ok(())
@@ -64,16 +69,32 @@ pub fn validate_receive(
     visibility_timeout: Option<i32>,
     wait_time_seconds: Option<i32>,
 ) -> Result<(), SqsError> {
-    if let Some(max) = max_number_of_messages.filter(|n| !(RECEIVE_MESSAGES_MIN..=RECEIVE_MESSAGES_MAX).contains(n)) {
-        return Err(invalid_value("MaxNumberOfMessages", max, "Must be between 1 and 10, if provided."));
-    }
-    if let Some(timeout) =
-        visibility_timeout.filter(|t| !(VISIBILITY_TIMEOUT_S_MIN..=VISIBILITY_TIMEOUT_S_MAX).contains(t))
+    if let Some(max) = max_number_of_messages
+        .filter(|n| !(RECEIVE_MESSAGES_MIN..=RECEIVE_MESSAGES_MAX).contains(n))
     {
-        return Err(invalid_value("VisibilityTimeout", timeout, "Must be >= 0 and <= 43200, if provided."));
+        return Err(invalid_value(
+            "MaxNumberOfMessages",
+            max,
+            "Must be between 1 and 10, if provided.",
+        ));
     }
-    if let Some(wait) = wait_time_seconds.filter(|w| !(RECEIVE_WAIT_S_MIN..=RECEIVE_WAIT_S_MAX).contains(w)) {
-        return Err(invalid_value("WaitTimeSeconds", wait, "Must be >= 0 and <= 20, if provided."));
+    if let Some(timeout) = visibility_timeout
+        .filter(|t| !(VISIBILITY_TIMEOUT_S_MIN..=VISIBILITY_TIMEOUT_S_MAX).contains(t))
+    {
+        return Err(invalid_value(
+            "VisibilityTimeout",
+            timeout,
+            "Must be >= 0 and <= 43200, if provided.",
+        ));
+    }
+    if let Some(wait) =
+        wait_time_seconds.filter(|w| !(RECEIVE_WAIT_S_MIN..=RECEIVE_WAIT_S_MAX).contains(w))
+    {
+        return Err(invalid_value(
+            "WaitTimeSeconds",
+            wait,
+            "Must be >= 0 and <= 20, if provided.",
+        ));
     }
     Ok(())
 }

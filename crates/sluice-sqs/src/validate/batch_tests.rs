@@ -14,7 +14,10 @@ fn batch_id_counts() {
     let eleven: Vec<&str> = eleven.iter().map(String::as_str).collect();
     let error = validate_batch_ids(&eleven).unwrap_err();
     assert_eq!(error.code, ErrorCode::TooManyEntriesInBatchRequest);
-    assert_eq!(error.message, "Maximum number of entries per request are 10. You have sent 11.");
+    assert_eq!(
+        error.message,
+        "Maximum number of entries per request are 10. You have sent 11."
+    );
 }
 
 #[test]
@@ -22,7 +25,10 @@ fn batch_ids_must_be_distinct() {
     let error = validate_batch_ids(&["a", "b", "a"]).unwrap_err();
     assert_eq!(error.code, ErrorCode::BatchEntryIdsNotDistinct);
     assert_eq!(error.message, "Id a repeated.");
-    assert!(validate_batch_ids(&["a", "A"]).is_ok(), "ids are case-sensitive");
+    assert!(
+        validate_batch_ids(&["a", "A"]).is_ok(),
+        "ids are case-sensitive"
+    );
 }
 
 #[test]
@@ -49,13 +55,25 @@ fn batch_id_characters() {
 
 #[test]
 fn batch_total_size() {
-    let entry = |size: usize| SendEntry { message_body: "x".repeat(size), ..SendEntry::default() };
-    let exact = vec![entry(BATCH_SIZE_BYTES_MAX / 2), entry(BATCH_SIZE_BYTES_MAX / 2)];
+    let entry = |size: usize| SendEntry {
+        message_body: "x".repeat(size),
+        ..SendEntry::default()
+    };
+    let exact = vec![
+        entry(BATCH_SIZE_BYTES_MAX / 2),
+        entry(BATCH_SIZE_BYTES_MAX / 2),
+    ];
     assert!(validate_batch_size(&exact).is_ok());
-    let over = vec![entry(BATCH_SIZE_BYTES_MAX / 2), entry(BATCH_SIZE_BYTES_MAX / 2 + 1)];
+    let over = vec![
+        entry(BATCH_SIZE_BYTES_MAX / 2),
+        entry(BATCH_SIZE_BYTES_MAX / 2 + 1),
+    ];
     let error = validate_batch_size(&over).unwrap_err();
     assert_eq!(error.code, ErrorCode::BatchRequestTooLong);
-    assert_eq!(error.message, "Batch requests cannot be longer than 1048576 bytes. You have sent 1048577 bytes.");
+    assert_eq!(
+        error.message,
+        "Batch requests cannot be longer than 1048576 bytes. You have sent 1048577 bytes."
+    );
 }
 
 #[test]
@@ -66,7 +84,10 @@ fn receive_parameters() {
         (Some(10), Some(43_200), Some(20)),
     ];
     for (max, visibility, wait) in valid {
-        assert!(validate_receive(max, visibility, wait).is_ok(), "{max:?} {visibility:?} {wait:?}");
+        assert!(
+            validate_receive(max, visibility, wait).is_ok(),
+            "{max:?} {visibility:?} {wait:?}"
+        );
     }
     let invalid = [
         (Some(0), None, None, "Value 0 for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided."),
@@ -98,7 +119,14 @@ fn change_visibility_timeout() {
 fn receive_request_attempt_ids() {
     let max = "a".repeat(128);
     let too_long = "a".repeat(129);
-    for (id, valid) in [("attempt-1", true), ("!~", true), (max.as_str(), true), (too_long.as_str(), false), ("", false), ("a b", false)] {
+    for (id, valid) in [
+        ("attempt-1", true),
+        ("!~", true),
+        (max.as_str(), true),
+        (too_long.as_str(), false),
+        ("", false),
+        ("a b", false),
+    ] {
         let result = validate_receive_request_attempt_id(id);
         assert_eq!(result.is_ok(), valid, "{id:?}");
         if let Err(error) = result {

@@ -19,15 +19,16 @@ pub fn message_size(entry: &SendEntry) -> usize {
 }
 
 fn attribute_value_len(value: &MessageAttributeValue) -> usize {
-    value.string_value.as_ref().map_or(0, String::len) + value.binary_value.as_ref().map_or(0, Vec::len)
+    value.string_value.as_ref().map_or(0, String::len)
+        + value.binary_value.as_ref().map_or(0, Vec::len)
 }
 
 /// Checks one message before it is sent to a queue whose `MaximumMessageSize`
 /// is `max_message_size` bytes.
 ///
 /// Errors: `MissingParameter` for an empty body and for a FIFO message
-/// without `MessageGroupId`; `InvalidMessageContents` for characters outside
-/// the XML 1.0 set; `InvalidParameterValue` for the size, the attributes, the
+/// without `MessageGroupId`. `InvalidMessageContents` for characters outside
+/// the XML 1.0 set. `InvalidParameterValue` for the size, the attributes, the
 /// delay and the FIFO ids.
 pub fn validate_send_entry(
     entry: &SendEntry,
@@ -57,6 +58,9 @@ fn is_allowed_char(c: char) -> bool {
     matches!(c, '\u{9}' | '\u{A}' | '\u{D}' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
 }
 
+// NOTE: AWS SDK documentation pages differ on whether SQS rejects such
+// characters with InvalidMessageContents or replaces them with U+FFFD. This
+// code rejects them, as the SendMessage documentation of the SQS model states.
 fn check_characters(text: &str, place: &str) -> Result<(), SqsError> {
     match text.chars().find(|&c| !is_allowed_char(c)) {
         None => Ok(()),
@@ -86,7 +90,9 @@ fn validate_message_attributes(attributes: &MessageAttributes) -> Result<(), Sqs
 /// or doubled period; no `AWS.` or `Amazon.` prefix in any casing.
 fn check_attribute_name(name: &str) -> Result<(), SqsError> {
     let well_formed = (1..=MESSAGE_ATTRIBUTE_NAME_CHARS_MAX).contains(&name.chars().count())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
         && !name.starts_with('.')
         && !name.ends_with('.')
         && !name.contains("..");
@@ -106,11 +112,13 @@ fn check_attribute_name(name: &str) -> Result<(), SqsError> {
     Ok(())
 }
 
-/// The base type of a data type: `String`, `Number` or `Binary`, optionally
-/// followed by `.` and a custom label (`Number.float`).
+/// Returns the base type of a data type: `String`, `Number` or `Binary`,
+/// optionally followed by `.` and a custom label (`Number.float`).
 fn base_type(data_type: &str) -> Option<&'static str> {
     ["String", "Number", "Binary"].into_iter().find(|base| {
-        data_type.strip_prefix(base).is_some_and(|label| label.is_empty() || label.starts_with('.'))
+        data_type
+            .strip_prefix(base)
+            .is_some_and(|label| label.is_empty() || label.starts_with('.'))
     })
 }
 
@@ -140,7 +148,11 @@ fn check_attribute_value(name: &str, value: &MessageAttributeValue) -> Result<()
             _ => Err(empty_value()),
         };
     }
-    let text = value.string_value.as_deref().filter(|text| !text.is_empty()).ok_or_else(empty_value)?;
+    let text = value
+        .string_value
+        .as_deref()
+        .filter(|text| !text.is_empty())
+        .ok_or_else(empty_value)?;
     check_characters(text, &format!("the value of message attribute '{name}'"))?;
     if base == "Number" && !is_number(text) {
         return Err(SqsError::invalid_parameter_value(format!(
@@ -160,7 +172,8 @@ fn is_number(text: &str) -> bool {
     };
     let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
     let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
-    let mantissa_ok = !(whole.is_empty() && fraction.is_empty()) && digits(whole) && digits(fraction);
+    let mantissa_ok =
+        !(whole.is_empty() && fraction.is_empty()) && digits(whole) && digits(fraction);
     let exponent_ok = exponent.is_none_or(|e| {
         let e = e.strip_prefix(['+', '-']).unwrap_or(e);
         !e.is_empty() && digits(e)
@@ -176,7 +189,8 @@ fn validate_system_attributes(attributes: &MessageAttributes) -> Result<(), SqsE
                 "Message system attribute name '{name}' is invalid."
             )));
         }
-        let valid = value.data_type == "String" && value.string_value.as_deref().is_some_and(|v| !v.is_empty());
+        let valid = value.data_type == "String"
+            && value.string_value.as_deref().is_some_and(|v| !v.is_empty());
         if !valid {
             return Err(SqsError::invalid_parameter_value(
                 "Message system attribute 'AWSTraceHeader' must be of type String with a non-empty value.",
@@ -198,7 +212,11 @@ fn check_delay(delay_seconds: Option<i32>, fifo: bool) -> Result<(), SqsError> {
         ));
     }
     if !(DELAY_S_MIN..=DELAY_S_MAX).contains(&delay) {
-        return Err(invalid_value("DelaySeconds", delay, "DelaySeconds must be >= 0 and <= 900."));
+        return Err(invalid_value(
+            "DelaySeconds",
+            delay,
+            "DelaySeconds must be >= 0 and <= 900.",
+        ));
     }
     Ok(())
 }
@@ -206,7 +224,11 @@ fn check_delay(delay_seconds: Option<i32>, fifo: bool) -> Result<(), SqsError> {
 /// FIFO queues need `MessageGroupId`, and `MessageDeduplicationId` unless
 /// content-based deduplication is on. Standard queues accept
 /// `MessageGroupId` (fair queues) but reject `MessageDeduplicationId`.
-fn check_fifo_ids(entry: &SendEntry, fifo: bool, content_based_deduplication: bool) -> Result<(), SqsError> {
+fn check_fifo_ids(
+    entry: &SendEntry,
+    fifo: bool,
+    content_based_deduplication: bool,
+) -> Result<(), SqsError> {
     if let Some(group) = &entry.message_group_id {
         check_token("MessageGroupId", group, MESSAGE_GROUP_ID_CHARS_MAX)?;
     } else if fifo {

@@ -13,15 +13,17 @@ pub use batch::{
 };
 pub use message::{message_size, select_message_attributes, validate_send_entry};
 pub use queue::{
-    default_queue_attributes, validate_attribute_names, validate_queue_attributes, validate_queue_name,
-    validate_tag_keys, validate_tags,
+    default_queue_attributes, validate_attribute_names, validate_list_queues,
+    validate_queue_attributes, validate_queue_name, validate_tag_keys, validate_tags,
 };
 
 use crate::error::SqsError;
 
 /// `InvalidParameterValue` in AWS's form for one parameter value.
 fn invalid_value(parameter: &str, value: impl std::fmt::Display, reason: &str) -> SqsError {
-    SqsError::invalid_parameter_value(format!("Value {value} for parameter {parameter} is invalid. Reason: {reason}"))
+    SqsError::invalid_parameter_value(format!(
+        "Value {value} for parameter {parameter} is invalid. Reason: {reason}"
+    ))
 }
 
 /// True for ASCII letters, digits, `-` and `_`: the characters of queue names and batch ids.

@@ -2,7 +2,10 @@ use super::*;
 use crate::error::ErrorCode;
 
 fn attributes(pairs: &[(&str, &str)]) -> AttributeMap {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 #[test]
@@ -41,9 +44,17 @@ fn queue_names() {
 #[test]
 fn queue_name_messages_match_aws() {
     let standard = validate_queue_name("bad name", false).unwrap_err();
-    assert_eq!(standard.message, "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length");
+    assert_eq!(
+        standard.message,
+        "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length"
+    );
     let fifo = validate_queue_name("bad", true).unwrap_err();
-    assert!(fifo.message.starts_with("The name of a FIFO queue can only include"), "{}", fifo.message);
+    assert!(
+        fifo.message
+            .starts_with("The name of a FIFO queue can only include"),
+        "{}",
+        fifo.message
+    );
 }
 
 #[test]
@@ -60,20 +71,44 @@ fn attribute_value_ranges() {
     for (name, low, high) in ranges {
         for valid in [low, high] {
             let attrs = attributes(&[(name, &valid.to_string())]);
-            assert!(validate_queue_attributes(&attrs, false, true).is_ok(), "{name}={valid}");
+            assert!(
+                validate_queue_attributes(&attrs, false, true).is_ok(),
+                "{name}={valid}"
+            );
         }
-        for invalid in [(low - 1).to_string(), (high + 1).to_string(), "abc".into(), "".into(), "1.5".into()] {
-            let error = validate_queue_attributes(&attributes(&[(name, &invalid)]), false, true).unwrap_err();
-            assert_eq!(error.code, ErrorCode::InvalidAttributeValue, "{name}={invalid}");
-            assert_eq!(error.message, format!("Invalid value for the parameter {name}."));
+        for invalid in [
+            (low - 1).to_string(),
+            (high + 1).to_string(),
+            "abc".into(),
+            "".into(),
+            "1.5".into(),
+        ] {
+            let error = validate_queue_attributes(&attributes(&[(name, &invalid)]), false, true)
+                .unwrap_err();
+            assert_eq!(
+                error.code,
+                ErrorCode::InvalidAttributeValue,
+                "{name}={invalid}"
+            );
+            assert_eq!(
+                error.message,
+                format!("Invalid value for the parameter {name}.")
+            );
         }
     }
 }
 
 #[test]
 fn unknown_and_read_only_attribute_names() {
-    for name in ["Bogus", "QueueArn", "ApproximateNumberOfMessages", "CreatedTimestamp", "visibilitytimeout"] {
-        let error = validate_queue_attributes(&attributes(&[(name, "1")]), false, true).unwrap_err();
+    for name in [
+        "Bogus",
+        "QueueArn",
+        "ApproximateNumberOfMessages",
+        "CreatedTimestamp",
+        "visibilitytimeout",
+    ] {
+        let error =
+            validate_queue_attributes(&attributes(&[(name, "1")]), false, true).unwrap_err();
         assert_eq!(error.code, ErrorCode::InvalidAttributeName, "{name}");
         assert_eq!(error.message, format!("Unknown Attribute {name}."));
     }
@@ -88,10 +123,20 @@ fn fifo_attributes_need_fifo_queue() {
     ];
     for (name, value) in fifo_only {
         let attrs = attributes(&[(name, value)]);
-        assert!(validate_queue_attributes(&attrs, true, true).is_ok(), "{name} on FIFO");
-        assert!(validate_queue_attributes(&attrs, true, false).is_ok(), "{name} set on FIFO");
+        assert!(
+            validate_queue_attributes(&attrs, true, true).is_ok(),
+            "{name} on FIFO"
+        );
+        assert!(
+            validate_queue_attributes(&attrs, true, false).is_ok(),
+            "{name} set on FIFO"
+        );
         let error = validate_queue_attributes(&attrs, false, true).unwrap_err();
-        assert_eq!(error.code, ErrorCode::InvalidAttributeName, "{name} on standard");
+        assert_eq!(
+            error.code,
+            ErrorCode::InvalidAttributeName,
+            "{name} on standard"
+        );
     }
 }
 
@@ -121,11 +166,14 @@ fn fifo_attribute_enums() {
 fn fifo_queue_attribute_only_at_creation() {
     assert!(validate_queue_attributes(&attributes(&[("FifoQueue", "true")]), true, true).is_ok());
     assert!(validate_queue_attributes(&attributes(&[("FifoQueue", "false")]), false, true).is_ok());
-    let mismatch = validate_queue_attributes(&attributes(&[("FifoQueue", "true")]), false, true).unwrap_err();
+    let mismatch =
+        validate_queue_attributes(&attributes(&[("FifoQueue", "true")]), false, true).unwrap_err();
     assert_eq!(mismatch.code, ErrorCode::InvalidAttributeValue);
-    let garbage = validate_queue_attributes(&attributes(&[("FifoQueue", "maybe")]), true, true).unwrap_err();
+    let garbage =
+        validate_queue_attributes(&attributes(&[("FifoQueue", "maybe")]), true, true).unwrap_err();
     assert_eq!(garbage.code, ErrorCode::InvalidAttributeValue);
-    let on_set = validate_queue_attributes(&attributes(&[("FifoQueue", "true")]), true, false).unwrap_err();
+    let on_set =
+        validate_queue_attributes(&attributes(&[("FifoQueue", "true")]), true, false).unwrap_err();
     assert_eq!(on_set.code, ErrorCode::InvalidAttributeName);
 }
 
@@ -133,7 +181,8 @@ fn fifo_queue_attribute_only_at_creation() {
 fn policies_must_be_json_objects() {
     let arn = "arn:aws:sqs:us-east-1:000000000000:dlq";
     let redrive_ok = format!(r#"{{"deadLetterTargetArn":"{arn}","maxReceiveCount":5}}"#);
-    let redrive_string_count = format!(r#"{{"deadLetterTargetArn":"{arn}","maxReceiveCount":"10"}}"#);
+    let redrive_string_count =
+        format!(r#"{{"deadLetterTargetArn":"{arn}","maxReceiveCount":"10"}}"#);
     let redrive_zero = format!(r#"{{"deadLetterTargetArn":"{arn}","maxReceiveCount":0}}"#);
     let redrive_big = format!(r#"{{"deadLetterTargetArn":"{arn}","maxReceiveCount":1001}}"#);
     let cases: Vec<(&str, &str, bool)> = vec![
@@ -148,25 +197,67 @@ fn policies_must_be_json_objects() {
         ("RedrivePolicy", &redrive_big, false),
         ("RedrivePolicy", r#"{"maxReceiveCount":5}"#, false),
         ("RedrivePolicy", "{", false),
-        ("RedriveAllowPolicy", r#"{"redrivePermission":"allowAll"}"#, true),
-        ("RedriveAllowPolicy", r#"{"redrivePermission":"denyAll"}"#, true),
-        ("RedriveAllowPolicy", r#"{"redrivePermission":"byQueue","sourceQueueArns":["arn:a"]}"#, true),
-        ("RedriveAllowPolicy", r#"{"redrivePermission":"byQueue"}"#, false),
-        ("RedriveAllowPolicy", r#"{"redrivePermission":"byQueue","sourceQueueArns":[]}"#, false),
-        ("RedriveAllowPolicy", r#"{"redrivePermission":"allowAll","sourceQueueArns":["arn:a"]}"#, false),
-        ("RedriveAllowPolicy", r#"{"redrivePermission":"everyone"}"#, false),
+        (
+            "RedriveAllowPolicy",
+            r#"{"redrivePermission":"allowAll"}"#,
+            true,
+        ),
+        (
+            "RedriveAllowPolicy",
+            r#"{"redrivePermission":"denyAll"}"#,
+            true,
+        ),
+        (
+            "RedriveAllowPolicy",
+            r#"{"redrivePermission":"byQueue","sourceQueueArns":["arn:a"]}"#,
+            true,
+        ),
+        (
+            "RedriveAllowPolicy",
+            r#"{"redrivePermission":"byQueue"}"#,
+            false,
+        ),
+        (
+            "RedriveAllowPolicy",
+            r#"{"redrivePermission":"byQueue","sourceQueueArns":[]}"#,
+            false,
+        ),
+        (
+            "RedriveAllowPolicy",
+            r#"{"redrivePermission":"allowAll","sourceQueueArns":["arn:a"]}"#,
+            false,
+        ),
+        (
+            "RedriveAllowPolicy",
+            r#"{"redrivePermission":"everyone"}"#,
+            false,
+        ),
     ];
     for (name, value, valid) in cases {
         let result = validate_queue_attributes(&attributes(&[(name, value)]), false, false);
         assert_eq!(result.is_ok(), valid, "{name}={value}");
         if let Err(error) = result {
-            assert_eq!(error.code, ErrorCode::InvalidAttributeValue, "{name}={value}");
-            assert!(error.message.starts_with(&format!("Invalid value for the parameter {name}.")));
+            assert_eq!(
+                error.code,
+                ErrorCode::InvalidAttributeValue,
+                "{name}={value}"
+            );
+            assert!(error
+                .message
+                .starts_with(&format!("Invalid value for the parameter {name}.")));
         }
     }
     let eleven: Vec<String> = (0..11).map(|i| format!("\"arn:{i}\"")).collect();
-    let too_many = format!(r#"{{"redrivePermission":"byQueue","sourceQueueArns":[{}]}}"#, eleven.join(","));
-    assert!(validate_queue_attributes(&attributes(&[("RedriveAllowPolicy", &too_many)]), false, false).is_err());
+    let too_many = format!(
+        r#"{{"redrivePermission":"byQueue","sourceQueueArns":[{}]}}"#,
+        eleven.join(",")
+    );
+    assert!(validate_queue_attributes(
+        &attributes(&[("RedriveAllowPolicy", &too_many)]),
+        false,
+        false
+    )
+    .is_err());
 }
 
 #[test]
@@ -197,10 +288,16 @@ fn defaults_are_valid_and_complete() {
 
 #[test]
 fn get_queue_attribute_names() {
-    let valid: Vec<String> = ["All", "QueueArn", "ApproximateNumberOfMessages", "FifoQueue", "Policy"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let valid: Vec<String> = [
+        "All",
+        "QueueArn",
+        "ApproximateNumberOfMessages",
+        "FifoQueue",
+        "Policy",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     assert!(validate_attribute_names(&valid).is_ok());
     let error = validate_attribute_names(&["All".into(), "Nope".into()]).unwrap_err();
     assert_eq!(error.code, ErrorCode::InvalidAttributeName);
@@ -209,7 +306,11 @@ fn get_queue_attribute_names() {
 
 #[test]
 fn tags() {
-    let ok = TagMap::from([("team".into(), "a".into()), ("k".repeat(128), "v".repeat(256)), ("empty".into(), String::new())]);
+    let ok = TagMap::from([
+        ("team".into(), "a".into()),
+        ("k".repeat(128), "v".repeat(256)),
+        ("empty".into(), String::new()),
+    ]);
     assert!(validate_tags(&ok).is_ok());
     let cases = [
         TagMap::from([(String::new(), "v".into())]),
@@ -223,4 +324,19 @@ fn tags() {
     }
     assert!(validate_tag_keys(&["a".into()]).is_ok());
     assert!(validate_tag_keys(&[String::new()]).is_err());
+}
+
+#[test]
+fn list_queues_max_results() {
+    for valid in [None, Some(1), Some(1_000)] {
+        assert!(validate_list_queues(valid).is_ok(), "{valid:?}");
+    }
+    for invalid in [0, -1, 1_001] {
+        let error = validate_list_queues(Some(invalid)).unwrap_err();
+        assert_eq!(error.code, ErrorCode::InvalidParameterValue, "{invalid}");
+        assert_eq!(
+            error.message,
+            format!("Value {invalid} for parameter MaxResults is invalid. Reason: MaxResults must be an integer between 1 and 1000.")
+        );
+    }
 }
