@@ -27,7 +27,7 @@ pub fn from_propose_error(error: ProposeError) -> SqsError {
     warn!(%error, "proposal failed");
     match error {
         ProposeError::GroupNotFound(_) => SqsError::queue_does_not_exist(),
-        ProposeError::Overloaded | ProposeError::Dropped => {
+        ProposeError::Overloaded | ProposeError::Dropped | ProposeError::NoLeader | ProposeError::NotLeader { .. } => {
             SqsError::service_unavailable("The service is busy; retry the request.")
         }
         ProposeError::Stopped => SqsError::internal_error("The node is shutting down."),

@@ -27,6 +27,9 @@ pub struct QueueMeta {
     pub last_modified_ms: TimestampMs,
     /// Raft group id of each partition, in partition order.
     pub partition_groups: Vec<u64>,
+    /// Node ids holding each partition's replicas, in partition order; the
+    /// first node of each list is the preferred leader.
+    pub partition_replicas: Vec<Vec<u64>>,
 }
 
 /// A catalog change, proposed to the metadata group.
@@ -34,13 +37,14 @@ pub struct QueueMeta {
 pub enum CatalogCommand {
     /// CreateQueue. `requested` holds the attributes the client named, compared
     /// with an existing queue's; `attributes` holds them merged with defaults.
+    /// `replicas` has one list of node ids per partition, chosen by the proposer.
     CreateQueue {
         key: QueueKey,
         fifo: bool,
         requested: BTreeMap<String, String>,
         attributes: BTreeMap<String, String>,
         tags: BTreeMap<String, String>,
-        partition_count: u32,
+        replicas: Vec<Vec<u64>>,
     },
     DeleteQueue { key: QueueKey },
     SetQueueAttributes { key: QueueKey, attributes: BTreeMap<String, String> },
@@ -85,9 +89,36 @@ impl Catalog {
             .collect()
     }
 
-    /// Every partition group of every queue, for recreating groups at start-up.
-    pub fn all_partition_groups(&self) -> Vec<u64> {
-        self.queues.values().flat_map(|meta| meta.partition_groups.iter().copied()).collect()
+    /// Every partition group with its replicas, for reopening groups at start-up.
+    pub fn all_partition_groups(&self) -> Vec<(u64, Vec<u64>)> {
+        self.queues
+            .values()
+            .flat_map(|meta| meta.partition_groups.iter().copied().zip(meta.partition_replicas.iter().cloned()))
+            .collect()
+    }
+
+    /// How many partition replicas, and how many preferred leaderships, each
+    /// node holds; used to place new partitions evenly.
+    pub fn replica_load(&self) -> BTreeMap<u64, (usize, usize)> {
+        let mut load: BTreeMap<u64, (usize, usize)> = BTreeMap::new();
+        for replicas in self.queues.values().flat_map(|meta| meta.partition_replicas.iter()) {
+            for (position, node_id) in replicas.iter().enumerate() {
+                let entry = load.entry(*node_id).or_default();
+                entry.0 += 1;
+                if position == 0 {
+                    entry.1 += 1;
+                }
+            }
+        }
+        load
+    }
+
+    /// The partition group ids and replicas of the queue that owns `group_id`.
+    pub fn replicas_of(&self, group_id: u64) -> Option<&[u64]> {
+        self.queues.values().find_map(|meta| {
+            let position = meta.partition_groups.iter().position(|&group| group == group_id)?;
+            Some(meta.partition_replicas[position].as_slice())
+        })
     }
 
     /// Applies one committed command stamped `now_ms` by the leader.
@@ -98,8 +129,8 @@ impl Catalog {
     ) -> Result<CatalogOutcome, QueueError> {
         self.deleted_ms.retain(|_, deleted| now_ms < deleted.saturating_add(QUEUE_RECREATE_DELAY_MS));
         match command {
-            CatalogCommand::CreateQueue { key, fifo, requested, attributes, tags, partition_count } => {
-                self.create(key, fifo, requested, attributes, tags, partition_count, now_ms)
+            CatalogCommand::CreateQueue { key, fifo, requested, attributes, tags, replicas } => {
+                self.create(key, fifo, requested, attributes, tags, replicas, now_ms)
             }
             CatalogCommand::DeleteQueue { key } => {
                 let meta = self.queues.remove(&key).ok_or(QueueError::QueueDoesNotExist)?;
@@ -135,7 +166,7 @@ impl Catalog {
         requested: BTreeMap<String, String>,
         attributes: BTreeMap<String, String>,
         tags: BTreeMap<String, String>,
-        partition_count: u32,
+        replicas: Vec<Vec<u64>>,
         now_ms: TimestampMs,
     ) -> Result<CatalogOutcome, QueueError> {
         if let Some(existing) = self.queues.get(&key) {
@@ -153,9 +184,10 @@ impl Catalog {
         if self.deleted_ms.contains_key(&key) {
             return Err(QueueError::QueueDeletedRecently);
         }
-        assert!(partition_count >= 1, "partition_count must be at least 1, got {partition_count}");
+        assert!(!replicas.is_empty(), "a queue needs at least one partition");
+        assert!(replicas.iter().all(|nodes| !nodes.is_empty()), "every partition needs a replica: {replicas:?}");
         let first_group = self.next_group_id.max(1);
-        self.next_group_id = first_group + u64::from(partition_count);
+        self.next_group_id = first_group + replicas.len() as u64;
         let meta = QueueMeta {
             key: key.clone(),
             fifo,
@@ -164,6 +196,7 @@ impl Catalog {
             created_ms: now_ms,
             last_modified_ms: now_ms,
             partition_groups: (first_group..self.next_group_id).collect(),
+            partition_replicas: replicas,
         };
         self.queues.insert(key, meta.clone());
         Ok(CatalogOutcome::Queue(meta))
@@ -186,7 +219,7 @@ mod tests {
             requested: attributes.clone(),
             attributes,
             tags: BTreeMap::new(),
-            partition_count: 1,
+            replicas: vec![vec![1]],
         }
     }
 

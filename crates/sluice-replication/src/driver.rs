@@ -13,8 +13,8 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use raft::prelude::{Entry, EntryType};
-use raft::{RawNode, StateRole};
+use raft::prelude::{Entry, EntryType, Message, Snapshot};
+use raft::{RawNode, SnapshotStatus, StateRole};
 use sluice_queue::{Catalog, CatalogOutcome, Partition, QueueError};
 use sluice_storage::{GroupStorage, NodeStore, SnapshotRecord, StorageError};
 use tokio::sync::oneshot;
@@ -22,7 +22,7 @@ use tracing::{debug, error, info, warn};
 
 use crate::envelope::Envelope;
 use crate::node::{NodeConfig, PartitionCell, ProposeError, Shared, StartError};
-use crate::{Command, Outcome};
+use crate::{Command, Outcome, Transport, METADATA_GROUP_ID};
 
 /// Requests drained from the channel per loop iteration at most, so that one
 /// fsync covers many proposals without starving ticks.
@@ -32,8 +32,14 @@ const WAITING_FOR_LEADER_MAX: usize = 16_384;
 
 pub(crate) type Reply = oneshot::Sender<Result<Outcome, ProposeError>>;
 
+pub(crate) type ReadReply = oneshot::Sender<Result<(), ProposeError>>;
+
 pub(crate) enum Request {
     Propose { group_id: u64, command: Command, reply: Reply },
+    ReadIndex { group_id: u64, reply: ReadReply },
+    Step { group_id: u64, message: Message },
+    ReportSnapshot { group_id: u64, to: u64, delivered: bool },
+    ReportUnreachable { group_id: u64, to: u64 },
     Shutdown,
 }
 
@@ -51,6 +57,11 @@ struct Group {
     /// Commit index found on disk at start; recovery ends when it is applied.
     recovered_commit: u64,
     waiting_for_leader: Vec<(Command, Reply)>,
+    /// ReadIndex requests sent to Raft, by context, not yet confirmed.
+    reads_unconfirmed: HashMap<u64, ReadReply>,
+    /// Confirmed reads that wait for the applied index to reach theirs.
+    reads_waiting_apply: Vec<(u64, ReadReply)>,
+    leader_id: u64,
 }
 
 struct Waiter {
@@ -67,6 +78,7 @@ pub(crate) struct Driver {
     waiters: HashMap<u64, Waiter>,
     next_proposal_id: u64,
     logger: slog::Logger,
+    transport: Box<dyn Transport>,
 }
 
 fn wall_clock_ms() -> u64 {
@@ -82,6 +94,7 @@ impl Driver {
         store: NodeStore,
         shared: Arc<Shared>,
         receiver: Receiver<Request>,
+        transport: Box<dyn Transport>,
     ) -> Result<Driver, StartError> {
         let logger = slog::Logger::root(slog::Discard, slog::o!());
         let mut driver = Driver {
@@ -93,26 +106,44 @@ impl Driver {
             waiters: HashMap::new(),
             next_proposal_id: 1,
             logger,
+            transport,
         };
-        driver.open_group(0).map_err(|reason| StartError::Recovery { group_id: 0, reason })?;
-        let partition_groups = driver.shared.catalog.read().expect("catalog lock poisoned").all_partition_groups();
-        for group_id in partition_groups {
-            driver.open_group(group_id).map_err(|reason| StartError::Recovery { group_id, reason })?;
-        }
+        let members = driver.config.members.clone();
+        driver
+            .open_group(METADATA_GROUP_ID, &members)
+            .map_err(|reason| StartError::Recovery { group_id: METADATA_GROUP_ID, reason })?;
+        driver.open_local_partitions().map_err(|error| StartError::Recovery { group_id: 0, reason: error.to_string() })?;
         info!(node_id = driver.config.node_id, groups = driver.groups.len(), "loaded raft groups from snapshots");
         Ok(driver)
     }
 
-    /// Opens a group from the store, bootstrapping it as a single-voter group
-    /// if it is new, and loads its state machine from its snapshot.
-    fn open_group(&mut self, group_id: u64) -> Result<(), String> {
+    /// Opens every partition group of the applied catalog that has a replica
+    /// on this node and is not open yet.
+    fn open_local_partitions(&mut self) -> Result<(), StorageError> {
+        let partitions = self.shared.catalog.read().expect("catalog lock poisoned").all_partition_groups();
+        for (group_id, replicas) in partitions {
+            if replicas.contains(&self.config.node_id) {
+                self.open_group(group_id, &replicas).map_err(|reason| StorageError::Corrupt {
+                    column_family: "raft_state",
+                    key: group_id.to_string(),
+                    reason,
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Opens a group from the store, bootstrapping it with `voters` if it is
+    /// new, and loads its state machine from its snapshot.
+    fn open_group(&mut self, group_id: u64, voters: &[u64]) -> Result<(), String> {
         if self.groups.contains_key(&group_id) {
             return Ok(());
         }
         let storage = self.store.group(group_id).map_err(|error| error.to_string())?;
         let initial = raft::Storage::initial_state(&storage).map_err(|error| error.to_string())?;
-        if initial.conf_state.voters.is_empty() {
-            self.store.bootstrap(&storage, &[self.config.node_id]).map_err(|error| error.to_string())?;
+        let bootstrapped = initial.conf_state.voters.is_empty();
+        if bootstrapped {
+            self.store.bootstrap(&storage, voters).map_err(|error| error.to_string())?;
         }
         let snapshot = self.store.load_snapshot(group_id).map_err(|error| error.to_string())?;
         let (applied_index, applied_term) = snapshot.as_ref().map_or((0, 0), |s| (s.index, s.term));
@@ -130,12 +161,15 @@ impl Driver {
             ..Default::default()
         };
         let mut raw = RawNode::new(&raft_config, storage.clone(), &self.logger).map_err(|error| error.to_string())?;
-        // A group whose only voter is this node elects itself at once.
-        if raw.raft.prs().conf().voters().ids().iter().eq([self.config.node_id]) {
+        // A group whose only voter is this node elects itself at once. A new
+        // group is first led by its preferred leader, the first voter, which
+        // spreads leaders as evenly as placement spread the first voters.
+        let single_voter = voters == [self.config.node_id];
+        if single_voter || (bootstrapped && voters.first() == Some(&self.config.node_id)) {
             raw.campaign().map_err(|error| error.to_string())?;
         }
         let recovered_commit = raw.raft.raft_log.committed;
-        debug!(group_id, applied_index, recovered_commit, "opened raft group");
+        debug!(group_id, applied_index, recovered_commit, ?voters, "opened raft group");
         self.groups.insert(
             group_id,
             Group {
@@ -146,6 +180,9 @@ impl Driver {
                 applied_term,
                 recovered_commit,
                 waiting_for_leader: Vec::new(),
+                reads_unconfirmed: HashMap::new(),
+                reads_waiting_apply: Vec::new(),
+                leader_id: 0,
             },
         );
         Ok(())
@@ -218,22 +255,64 @@ impl Driver {
     }
 
     fn handle(&mut self, request: Request) {
-        let Request::Propose { group_id, command, reply } = request else {
-            return;
-        };
+        match request {
+            Request::Propose { group_id, command, reply } => self.handle_propose(group_id, command, reply),
+            Request::ReadIndex { group_id, reply } => self.handle_read_index(group_id, reply),
+            Request::Step { group_id, message } => {
+                let Some(group) = self.groups.get_mut(&group_id) else {
+                    // A group this node has not opened yet (its catalog entry
+                    // is not applied here yet): Raft resends.
+                    debug!(group_id, from = message.from, "dropping a message for a group that is not open");
+                    return;
+                };
+                if let Err(error) = group.raw.step(message) {
+                    debug!(group_id, %error, "raft rejected a message");
+                }
+            }
+            Request::ReportSnapshot { group_id, to, delivered } => {
+                if let Some(group) = self.groups.get_mut(&group_id) {
+                    let status = if delivered { SnapshotStatus::Finish } else { SnapshotStatus::Failure };
+                    group.raw.report_snapshot(to, status);
+                }
+            }
+            Request::ReportUnreachable { group_id, to } => {
+                if let Some(group) = self.groups.get_mut(&group_id) {
+                    group.raw.report_unreachable(to);
+                }
+            }
+            Request::Shutdown => {}
+        }
+    }
+
+    fn handle_propose(&mut self, group_id: u64, command: Command, reply: Reply) {
         let Some(group) = self.groups.get_mut(&group_id) else {
             let _ = reply.send(Err(ProposeError::GroupNotFound(group_id)));
             return;
         };
-        if group.raw.raft.state != StateRole::Leader {
-            if group.waiting_for_leader.len() >= WAITING_FOR_LEADER_MAX {
-                let _ = reply.send(Err(ProposeError::Overloaded));
-            } else {
-                group.waiting_for_leader.push((command, reply));
-            }
+        if group.raw.raft.state == StateRole::Leader {
+            self.propose(group_id, command, reply);
+        } else if group.leader_id != 0 {
+            let _ = reply.send(Err(ProposeError::NotLeader { leader_id: group.leader_id }));
+        } else if group.waiting_for_leader.len() >= WAITING_FOR_LEADER_MAX {
+            let _ = reply.send(Err(ProposeError::Overloaded));
+        } else {
+            group.waiting_for_leader.push((command, reply));
+        }
+    }
+
+    fn handle_read_index(&mut self, group_id: u64, reply: ReadReply) {
+        let Some(group) = self.groups.get_mut(&group_id) else {
+            let _ = reply.send(Err(ProposeError::GroupNotFound(group_id)));
+            return;
+        };
+        if group.leader_id == 0 {
+            let _ = reply.send(Err(ProposeError::NoLeader));
             return;
         }
-        self.propose(group_id, command, reply);
+        let context = self.next_proposal_id;
+        self.next_proposal_id += 1;
+        group.raw.read_index(context.to_be_bytes().to_vec());
+        group.reads_unconfirmed.insert(context, reply);
     }
 
     fn propose(&mut self, group_id: u64, command: Command, reply: Reply) {
@@ -253,7 +332,16 @@ impl Driver {
         }
     }
 
+    /// Proposes what waited for an election once this node won it, and
+    /// redirects it once another node did.
     fn propose_waiting(&mut self) {
+        for group in self.groups.values_mut() {
+            if group.leader_id != 0 && group.raw.raft.state != StateRole::Leader {
+                for (_, reply) in group.waiting_for_leader.drain(..) {
+                    let _ = reply.send(Err(ProposeError::NotLeader { leader_id: group.leader_id }));
+                }
+            }
+        }
         let ready: Vec<u64> = self
             .groups
             .iter()
@@ -272,22 +360,40 @@ impl Driver {
     fn process_ready(&mut self) -> Result<(), StorageError> {
         let mut batch = self.store.batch();
         let mut readies = Vec::new();
+        let mut catalog_restored = false;
+        let mut lost_leadership = Vec::new();
         for (&group_id, group) in self.groups.iter_mut() {
             if !group.raw.has_ready() {
                 continue;
             }
-            let ready = group.raw.ready();
+            let mut ready = group.raw.ready();
             if let Some(soft_state) = ready.ss() {
-                info!(group_id, leader_id = soft_state.leader_id, role = ?soft_state.raft_state, "raft role changed");
+                let (leader_id, role) = (soft_state.leader_id, soft_state.raft_state);
+                if note_leader(group_id, group, leader_id, role, &self.shared) {
+                    lost_leadership.push(group_id);
+                }
             }
-            // TODO: applying a snapshot received from a leader belongs to the
-            // cluster work; a single-voter group never receives one.
-            assert!(ready.snapshot().is_empty(), "group {group_id} received a snapshot, which is not supported yet");
+            if !ready.snapshot().is_empty() {
+                install_snapshot(group_id, group, ready.snapshot(), &self.store, &self.shared)?;
+                catalog_restored |= group_id == METADATA_GROUP_ID;
+            }
+            for read_state in ready.take_read_states() {
+                let Ok(context) = <[u8; 8]>::try_from(read_state.request_ctx.as_slice()) else { continue };
+                if let Some(reply) = group.reads_unconfirmed.remove(&u64::from_be_bytes(context)) {
+                    group.reads_waiting_apply.push((read_state.index, reply));
+                }
+            }
             batch.append(&group.storage, ready.entries());
             if let Some(hard_state) = ready.hs() {
                 batch.set_hard_state(&group.storage, hard_state);
             }
             readies.push((group_id, ready));
+        }
+        if catalog_restored {
+            self.open_local_partitions()?;
+        }
+        for group_id in lost_leadership {
+            self.fail_waiters(group_id, ProposeError::Dropped);
         }
         if readies.is_empty() {
             return Ok(());
@@ -298,23 +404,25 @@ impl Driver {
 
         let mut commit_updates = self.store.batch();
         for (group_id, mut ready) in readies {
-            // NOTE: a single-voter group sends no messages; sending them over
-            // gRPC comes with the cluster work.
-            let _ = (ready.take_messages(), ready.take_persisted_messages());
+            // Messages go out only now, after the entries they describe are durable.
+            self.send(group_id, ready.take_messages());
+            self.send(group_id, ready.take_persisted_messages());
             let committed = ready.take_committed_entries();
             self.apply(group_id, committed)?;
             let Some(group) = self.groups.get_mut(&group_id) else {
-                continue; // the group deleted itself while applying
+                continue; // the group was removed while applying
             };
             let mut light = group.raw.advance(ready);
             if light.commit_index().is_some() {
                 commit_updates.set_hard_state(&group.storage, &group.raw.raft.hard_state());
             }
-            let _ = light.take_messages();
+            let messages = light.take_messages();
             let committed = light.take_committed_entries();
+            self.send(group_id, messages);
             self.apply(group_id, committed)?;
             if let Some(group) = self.groups.get_mut(&group_id) {
                 group.raw.advance_apply();
+                answer_reads(group);
             }
         }
         // The commit index can be recomputed after a crash, so it needs no fsync.
@@ -322,6 +430,27 @@ impl Driver {
             self.store.write(commit_updates, false)?;
         }
         Ok(())
+    }
+
+    /// Answers every caller waiting on an entry of `group_id` with `error`.
+    fn fail_waiters(&mut self, group_id: u64, error: ProposeError) {
+        let failed: Vec<u64> =
+            self.waiters.iter().filter(|(_, waiter)| waiter.group_id == group_id).map(|(&id, _)| id).collect();
+        for proposal_id in failed {
+            let waiter = self.waiters.remove(&proposal_id).expect("listed above");
+            let _ = waiter.reply.send(Err(error.clone()));
+        }
+        if let Some(group) = self.groups.get_mut(&group_id) {
+            for reply in group.reads_unconfirmed.drain().map(|(_, reply)| reply) {
+                let _ = reply.send(Err(error.clone()));
+            }
+        }
+    }
+
+    fn send(&self, group_id: u64, messages: Vec<Message>) {
+        for message in messages {
+            self.transport.send(group_id, message);
+        }
     }
 
     fn apply(&mut self, group_id: u64, entries: Vec<Entry>) -> Result<(), StorageError> {
@@ -369,8 +498,11 @@ impl Driver {
     fn apply_catalog_effect(&mut self, effect: CatalogOutcome) -> Result<(), StorageError> {
         match effect {
             CatalogOutcome::Queue(meta) => {
-                for group_id in meta.partition_groups {
-                    if let Err(reason) = self.open_group(group_id) {
+                for (group_id, replicas) in meta.partition_groups.into_iter().zip(meta.partition_replicas) {
+                    if !replicas.contains(&self.config.node_id) {
+                        continue;
+                    }
+                    if let Err(reason) = self.open_group(group_id, &replicas) {
                         error!(group_id, %reason, "failed to open a partition group");
                         return Err(StorageError::Corrupt { column_family: "raft_state", key: group_id.to_string(), reason });
                     }
@@ -387,11 +519,19 @@ impl Driver {
     }
 
     fn remove_group(&mut self, group_id: u64) -> Result<(), StorageError> {
-        if let Some(group) = self.groups.remove(&group_id) {
-            for (_, reply) in group.waiting_for_leader {
-                let _ = reply.send(Ok(Outcome::Partition(Err(QueueError::QueueDoesNotExist))));
-            }
+        let Some(group) = self.groups.remove(&group_id) else {
+            return Ok(()); // no replica on this node
+        };
+        for (_, reply) in group.waiting_for_leader {
+            let _ = reply.send(Ok(Outcome::Partition(Err(QueueError::QueueDoesNotExist))));
         }
+        for reply in group.reads_unconfirmed.into_values() {
+            let _ = reply.send(Err(ProposeError::GroupNotFound(group_id)));
+        }
+        for (_, reply) in group.reads_waiting_apply {
+            let _ = reply.send(Err(ProposeError::GroupNotFound(group_id)));
+        }
+        self.shared.leaders.write().expect("leader map lock poisoned").remove(&group_id);
         let orphaned: Vec<u64> =
             self.waiters.iter().filter(|(_, waiter)| waiter.group_id == group_id).map(|(&id, _)| id).collect();
         for proposal_id in orphaned {
@@ -421,6 +561,71 @@ impl Driver {
         self.store.save_snapshot(&group.storage, &snapshot)?;
         info!(group_id, index = snapshot.index, bytes = snapshot.data.len(), "saved snapshot and truncated the log");
         Ok(())
+    }
+}
+
+/// Records a group's new leader; a node that lost leadership answers every
+/// waiting caller of that group with a retryable error, since their entries
+/// may or may not commit under the new leader.
+/// Returns true when this node lost the leadership.
+fn note_leader(group_id: u64, group: &mut Group, leader_id: u64, role: StateRole, shared: &Shared) -> bool {
+    info!(group_id, leader_id, ?role, "raft role changed");
+    let was_leader = group.leader_id == group.raw.raft.id && group.leader_id != 0;
+    group.leader_id = leader_id;
+    shared.leaders.write().expect("leader map lock poisoned").insert(group_id, leader_id);
+    let lost = was_leader && role != StateRole::Leader;
+    if lost {
+        warn!(group_id, new_leader_id = leader_id, "lost leadership; failing in-flight requests");
+    }
+    lost
+}
+
+/// Writes a snapshot received from the leader and replaces the group's state
+/// machine with it.
+fn install_snapshot(
+    group_id: u64,
+    group: &mut Group,
+    snapshot: &Snapshot,
+    store: &NodeStore,
+    shared: &Shared,
+) -> Result<(), StorageError> {
+    let metadata = snapshot.get_metadata();
+    let record = SnapshotRecord {
+        index: metadata.index,
+        term: metadata.term,
+        voters: metadata.get_conf_state().voters.clone(),
+        data: snapshot.data.to_vec(),
+    };
+    store.install_snapshot(&group.storage, &record)?;
+    let restored = match &group.state_machine {
+        StateMachine::Catalog => bincode::deserialize::<Catalog>(&record.data)
+            .map(|catalog| *shared.catalog.write().expect("catalog lock poisoned") = catalog),
+        StateMachine::Partition(cell) => bincode::deserialize::<Partition>(&record.data)
+            .map(|partition| *cell.state.write().expect("partition lock poisoned") = partition),
+    };
+    if let Err(error) = restored {
+        panic!("snapshot {} of group {group_id} does not decode: {error}", record.index);
+    }
+    group.applied_index = record.index;
+    group.applied_term = record.term;
+    if let StateMachine::Partition(cell) = &group.state_machine {
+        cell.version.send_modify(|version| *version += 1);
+    }
+    info!(group_id, index = record.index, bytes = record.data.len(), "installed snapshot from the leader");
+    Ok(())
+}
+
+/// Answers the ReadIndex requests whose index this node has now applied.
+fn answer_reads(group: &mut Group) {
+    if group.reads_waiting_apply.is_empty() {
+        return;
+    }
+    let applied_index = group.applied_index;
+    let (done, waiting): (Vec<_>, Vec<_>) =
+        group.reads_waiting_apply.drain(..).partition(|(index, _)| *index <= applied_index);
+    group.reads_waiting_apply = waiting;
+    for (_, reply) in done {
+        let _ = reply.send(Ok(()));
     }
 }
 

@@ -14,9 +14,14 @@
 mod driver;
 mod envelope;
 mod node;
+mod transport;
 
 pub use envelope::{Command, Outcome};
 pub use node::{Node, NodeConfig, PartitionCell, ProposeError, StartError};
+pub use transport::{NoTransport, Transport};
+
+/// Raft group id of the metadata group, which holds the queue catalog.
+pub const METADATA_GROUP_ID: u64 = 0;
 
 #[cfg(test)]
 mod tests;

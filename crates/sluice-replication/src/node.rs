@@ -14,13 +14,16 @@ use thiserror::Error;
 use tokio::sync::{oneshot, watch};
 
 use crate::driver::{Driver, Request};
-use crate::{Command, Outcome};
+use crate::{Command, Outcome, Transport};
 
 /// Settings of the replication layer of one node.
 #[derive(Clone, Debug)]
 pub struct NodeConfig {
     /// Raft id of this node; never 0.
     pub node_id: u64,
+    /// Raft ids of the initial cluster members, this node included; they are
+    /// the voters of the metadata group.
+    pub members: Vec<u64>,
     /// Directory of the node's RocksDB instance.
     pub data_dir: PathBuf,
     /// Interval between Raft ticks.
@@ -35,6 +38,7 @@ impl NodeConfig {
     pub fn new(data_dir: PathBuf) -> NodeConfig {
         NodeConfig {
             node_id: 1,
+            members: vec![1],
             data_dir,
             tick_interval: Duration::from_millis(100),
             snapshot_interval_entries: 10_000,
@@ -53,6 +57,10 @@ pub enum ProposeError {
     Overloaded,
     #[error("raft dropped the proposal (no leader or leadership changed); retry")]
     Dropped,
+    #[error("this node does not lead raft group; node {leader_id} does")]
+    NotLeader { leader_id: u64 },
+    #[error("no leader is known for the raft group yet; retry")]
+    NoLeader,
     #[error("the replication thread has stopped")]
     Stopped,
 }
@@ -91,10 +99,13 @@ impl PartitionCell {
 pub(crate) struct Shared {
     pub catalog: RwLock<Catalog>,
     pub partitions: RwLock<HashMap<u64, Arc<PartitionCell>>>,
+    /// Leader of each local group as last seen by this node (0: none known).
+    pub leaders: RwLock<HashMap<u64, u64>>,
 }
 
 /// A running node. Dropping it stops the Raft thread.
 pub struct Node {
+    node_id: u64,
     sender: SyncSender<Request>,
     shared: Arc<Shared>,
     thread: Option<JoinHandle<()>>,
@@ -104,20 +115,22 @@ impl Node {
     /// Opens the store, recovers every group (snapshot, then the committed log
     /// after it) and returns once all of them have applied what was committed
     /// before the restart.
-    pub fn start(config: NodeConfig) -> Result<Node, StartError> {
+    pub fn start(config: NodeConfig, transport: Box<dyn Transport>) -> Result<Node, StartError> {
         assert!(config.node_id != 0, "node_id must not be zero");
+        assert!(config.members.contains(&config.node_id), "members {:?} must contain node_id {}", config.members, config.node_id);
+        let node_id = config.node_id;
         let store = NodeStore::open(&config.data_dir)
             .map_err(|source| StartError::Store { path: config.data_dir.clone(), source })?;
         let shared = Arc::new(Shared::default());
         let (sender, receiver) = mpsc::sync_channel(config.proposal_queue_capacity);
         let (recovered_sender, recovered) = std::sync::mpsc::channel();
-        let mut driver = Driver::recover(config, store, shared.clone(), receiver)?;
+        let mut driver = Driver::recover(config, store, shared.clone(), receiver, transport)?;
         let thread = std::thread::Builder::new()
             .name("sluice-raft".into())
             .spawn(move || driver.run(recovered_sender))
             .expect("spawning the raft thread");
         match recovered.recv() {
-            Ok(Ok(())) => Ok(Node { sender, shared, thread: Some(thread) }),
+            Ok(Ok(())) => Ok(Node { node_id, sender, shared, thread: Some(thread) }),
             Ok(Err(error)) => Err(error),
             Err(_) => Err(StartError::Stopped),
         }
@@ -143,13 +156,52 @@ impl Node {
         }
     }
 
+    /// Waits until this node has applied everything the group's leader had
+    /// committed when the call was made (Raft ReadIndex), so that a read of
+    /// the local state that follows sees every write acknowledged before it.
+    pub async fn read_index(&self, group_id: u64) -> Result<(), ProposeError> {
+        let (reply, done) = oneshot::channel();
+        self.enqueue(Request::ReadIndex { group_id, reply })?;
+        done.await.map_err(|_| ProposeError::Stopped)?
+    }
+
+    /// Hands a Raft message from another node to the Raft thread. Returns
+    /// false if the queue is full, so the message was dropped (Raft retries).
+    pub fn step(&self, group_id: u64, message: raft::prelude::Message) -> bool {
+        self.sender.try_send(Request::Step { group_id, message }).is_ok()
+    }
+
+    /// Tells Raft whether a snapshot sent to `to` was installed.
+    pub fn report_snapshot(&self, group_id: u64, to: u64, delivered: bool) {
+        let _ = self.sender.try_send(Request::ReportSnapshot { group_id, to, delivered });
+    }
+
+    /// Tells Raft that a peer could not be reached.
+    pub fn report_unreachable(&self, group_id: u64, to: u64) {
+        let _ = self.sender.try_send(Request::ReportUnreachable { group_id, to });
+    }
+
+    pub fn node_id(&self) -> u64 {
+        self.node_id
+    }
+
+    /// The leader of a group this node is a replica of, if one is known.
+    pub fn leader_of(&self, group_id: u64) -> Option<u64> {
+        let leaders = self.shared.leaders.read().expect("leader map lock poisoned");
+        leaders.get(&group_id).copied().filter(|&leader_id| leader_id != 0)
+    }
+
+    fn enqueue(&self, request: Request) -> Result<(), ProposeError> {
+        match self.sender.try_send(request) {
+            Ok(()) => Ok(()),
+            Err(TrySendError::Full(_)) => Err(ProposeError::Overloaded),
+            Err(TrySendError::Disconnected(_)) => Err(ProposeError::Stopped),
+        }
+    }
+
     async fn propose(&self, group_id: u64, command: Command) -> Result<Outcome, ProposeError> {
         let (reply, outcome) = oneshot::channel();
-        match self.sender.try_send(Request::Propose { group_id, command, reply }) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_)) => return Err(ProposeError::Overloaded),
-            Err(TrySendError::Disconnected(_)) => return Err(ProposeError::Stopped),
-        }
+        self.enqueue(Request::Propose { group_id, command, reply })?;
         outcome.await.map_err(|_| ProposeError::Stopped)?
     }
 

@@ -6,7 +6,7 @@ use sluice_queue::{
     CatalogCommand, CatalogOutcome, NewMessage, PartitionCommand, PartitionOutcome, QueueKey, ReceiveRequest,
 };
 
-use crate::{Node, NodeConfig};
+use crate::{NoTransport, Node, NodeConfig};
 
 fn key(name: &str) -> QueueKey {
     QueueKey { account_id: "000000000000".into(), region: "us-east-1".into(), name: name.into() }
@@ -19,7 +19,7 @@ fn create(name: &str) -> CatalogCommand {
         requested: BTreeMap::new(),
         attributes: BTreeMap::new(),
         tags: BTreeMap::new(),
-        partition_count: 1,
+        replicas: vec![vec![1]],
     }
 }
 
@@ -58,14 +58,14 @@ async fn create_queue(node: &Node, name: &str) -> u64 {
 async fn state_survives_restart() {
     let dir = tempfile::tempdir().unwrap();
     let group_id = {
-        let node = Node::start(NodeConfig::new(dir.path().to_path_buf())).unwrap();
+        let node = Node::start(NodeConfig::new(dir.path().to_path_buf()), Box::new(NoTransport)).unwrap();
         let group_id = create_queue(&node, "q").await;
         for id in ["a", "b", "c"] {
             node.propose_partition(group_id, send(id)).await.unwrap().unwrap();
         }
         group_id
     };
-    let node = Node::start(NodeConfig::new(dir.path().to_path_buf())).unwrap();
+    let node = Node::start(NodeConfig::new(dir.path().to_path_buf()), Box::new(NoTransport)).unwrap();
     assert!(node.catalog().queue(&key("q")).is_some(), "the catalog is recovered");
     let partition = node.partition(group_id).expect("the partition group is reopened");
     assert_eq!(partition.read().len(), 3, "all acknowledged sends are recovered");
@@ -80,14 +80,14 @@ async fn snapshot_then_restart() {
     let mut config = NodeConfig::new(dir.path().to_path_buf());
     config.snapshot_interval_entries = 5;
     let group_id = {
-        let node = Node::start(config.clone()).unwrap();
+        let node = Node::start(config.clone(), Box::new(NoTransport)).unwrap();
         let group_id = create_queue(&node, "q").await;
         for index in 0..23 {
             node.propose_partition(group_id, send(&index.to_string())).await.unwrap().unwrap();
         }
         group_id
     };
-    let node = Node::start(config).unwrap();
+    let node = Node::start(config, Box::new(NoTransport)).unwrap();
     let partition = node.partition(group_id).expect("the partition group is reopened");
     assert_eq!(partition.read().len(), 23, "snapshot plus the log after it restore every message");
 }
@@ -96,14 +96,14 @@ async fn snapshot_then_restart() {
 async fn deleted_queue_stays_deleted() {
     let dir = tempfile::tempdir().unwrap();
     let group_id = {
-        let node = Node::start(NodeConfig::new(dir.path().to_path_buf())).unwrap();
+        let node = Node::start(NodeConfig::new(dir.path().to_path_buf()), Box::new(NoTransport)).unwrap();
         let group_id = create_queue(&node, "q").await;
         node.propose_partition(group_id, send("a")).await.unwrap().unwrap();
         node.propose_catalog(CatalogCommand::DeleteQueue { key: key("q") }).await.unwrap().unwrap();
         assert!(node.partition(group_id).is_none(), "the partition group is removed at once");
         group_id
     };
-    let node = Node::start(NodeConfig::new(dir.path().to_path_buf())).unwrap();
+    let node = Node::start(NodeConfig::new(dir.path().to_path_buf()), Box::new(NoTransport)).unwrap();
     assert!(node.catalog().queue(&key("q")).is_none());
     assert!(node.partition(group_id).is_none(), "replay does not bring the group back");
 }
@@ -111,7 +111,7 @@ async fn deleted_queue_stays_deleted() {
 #[tokio::test]
 async fn concurrent_proposals_all_apply() {
     let dir = tempfile::tempdir().unwrap();
-    let node = std::sync::Arc::new(Node::start(NodeConfig::new(dir.path().to_path_buf())).unwrap());
+    let node = std::sync::Arc::new(Node::start(NodeConfig::new(dir.path().to_path_buf()), Box::new(NoTransport)).unwrap());
     let group_id = create_queue(&node, "q").await;
     let mut tasks = Vec::new();
     for index in 0..200 {

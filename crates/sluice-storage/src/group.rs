@@ -7,8 +7,8 @@ use raft::prelude::{ConfState, Entry, HardState, Snapshot};
 use raft::{GetEntriesContext, RaftState, Storage};
 use rocksdb::DB;
 
-use crate::record::{self, CF_LOG};
-use crate::StorageError;
+use crate::record::{self, CF_LOG, CF_STATE_MACHINE};
+use crate::{SnapshotRecord, StorageError};
 
 /// What a group keeps in memory about its durable state. Changed only after
 /// the write that makes the change durable.
@@ -52,6 +52,16 @@ impl GroupStorage {
         state.snapshot_index = index;
         state.snapshot_term = term;
         state.last_index = state.last_index.max(index);
+    }
+
+    pub(crate) fn installed_snapshot(&self, index: u64, term: u64, conf_state: ConfState) {
+        let mut state = self.state.write().expect("group state lock poisoned");
+        state.snapshot_index = index;
+        state.snapshot_term = term;
+        state.last_index = index;
+        state.conf_state = conf_state;
+        state.hard_state.commit = state.hard_state.commit.max(index);
+        state.hard_state.term = state.hard_state.term.max(term);
     }
 
     /// Index of the last entry covered by the stored snapshot (0 if none).
@@ -164,18 +174,25 @@ impl Storage for GroupStorage {
         Ok(self.read_state().last_index)
     }
 
-    // TODO: only the snapshot metadata is returned; sending a snapshot's data
-    // to a lagging follower needs the chunked transfer of the cluster work.
+    /// Returns the stored state-machine snapshot with its data, for a
+    /// follower that is behind the truncated log.
     fn snapshot(&self, request_index: u64, _to: u64) -> raft::Result<Snapshot> {
-        let state = self.read_state();
-        if state.snapshot_index < request_index {
+        let key = record::group_key(self.group_id);
+        let cf = self.db.cf_handle(CF_STATE_MACHINE).expect("state_machine column family must exist");
+        let raw = self.db.get_pinned_cf(cf, key).map_err(StorageError::from)?;
+        let Some(raw) = raw else {
+            return Err(raft::Error::Store(raft::StorageError::SnapshotTemporarilyUnavailable));
+        };
+        let stored = SnapshotRecord::decode(&key, record::unframe(CF_STATE_MACHINE, &key, &raw)?)?;
+        if stored.index < request_index {
             return Err(raft::Error::Store(raft::StorageError::SnapshotTemporarilyUnavailable));
         }
         let mut snapshot = Snapshot::default();
+        snapshot.data = stored.data.into();
         let metadata = snapshot.mut_metadata();
-        metadata.index = state.snapshot_index;
-        metadata.term = state.snapshot_term;
-        metadata.set_conf_state(state.conf_state.clone());
+        metadata.index = stored.index;
+        metadata.term = stored.term;
+        metadata.mut_conf_state().set_voters(stored.voters);
         Ok(snapshot)
     }
 }

@@ -23,7 +23,7 @@ pub struct SnapshotRecord {
 }
 
 impl SnapshotRecord {
-    fn encode(&self) -> Vec<u8> {
+    pub fn encode(&self) -> Vec<u8> {
         let mut bytes = Vec::with_capacity(20 + 8 * self.voters.len() + self.data.len());
         bytes.extend_from_slice(&self.index.to_be_bytes());
         bytes.extend_from_slice(&self.term.to_be_bytes());
@@ -35,7 +35,7 @@ impl SnapshotRecord {
         bytes
     }
 
-    fn decode(key: &[u8], bytes: &[u8]) -> Result<SnapshotRecord, StorageError> {
+    pub(crate) fn decode(key: &[u8], bytes: &[u8]) -> Result<SnapshotRecord, StorageError> {
         let corrupt = |reason: &str| StorageError::Corrupt {
             column_family: CF_STATE_MACHINE,
             key: record::hex(key),
@@ -136,6 +136,24 @@ impl NodeStore {
         options.set_sync(true);
         self.db.write_opt(batch, &options)?;
         group.compacted_to(snapshot.index, snapshot.term);
+        Ok(())
+    }
+
+    /// Installs a snapshot received from a leader: stores it, replaces the
+    /// group's configuration and drops its whole log, with one fsynced write.
+    pub fn install_snapshot(&self, group: &GroupStorage, snapshot: &SnapshotRecord) -> Result<(), StorageError> {
+        let group_id = group.group_id();
+        let mut conf_state = ConfState::default();
+        conf_state.set_voters(snapshot.voters.clone());
+        let mut batch = WriteBatch::default();
+        batch.put_cf(self.cf(CF_STATE_MACHINE), record::group_key(group_id), record::frame(&snapshot.encode()));
+        let conf_payload = conf_state.write_to_bytes().expect("encoding a conf state cannot fail");
+        batch.put_cf(self.cf(CF_RAFT_STATE), record::state_key(group_id, CONF_STATE_KIND), record::frame(&conf_payload));
+        batch.delete_range_cf(self.cf(CF_LOG), record::log_key(group_id, 0), record::log_key(group_id, u64::MAX));
+        let mut options = WriteOptions::default();
+        options.set_sync(true);
+        self.db.write_opt(batch, &options)?;
+        group.installed_snapshot(snapshot.index, snapshot.term, conf_state);
         Ok(())
     }
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use sluice_gateway::{Gateway, GatewayConfig};
-use sluice_replication::{Node, NodeConfig};
+use sluice_replication::{NoTransport, Node, NodeConfig};
 use tracing::info;
 
 #[derive(Parser)]
@@ -78,7 +78,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
 
     info!(data_dir = %config.data_dir.display(), "recovering raft groups");
-    let node = Node::start(NodeConfig::new(config.data_dir.clone())).context("starting the replication layer")?;
+    let node = Node::start(NodeConfig::new(config.data_dir.clone()), Box::new(NoTransport)).context("starting the replication layer")?;
     let gateway_config = GatewayConfig {
         default_region: config.region.clone(),
         account_id: config.account_id.clone(),

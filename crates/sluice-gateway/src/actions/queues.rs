@@ -40,7 +40,7 @@ pub async fn create_queue(
         requested,
         attributes,
         tags,
-        partition_count: gateway.config.partitions_per_queue,
+        replicas: vec![vec![gateway.node.node_id()]; gateway.config.partitions_per_queue as usize],
     };
     match propose_catalog(gateway, command).await? {
         CatalogOutcome::Queue(meta) => Ok(Response::CreateQueue { queue_url: queue_url_of(context, &meta) }),
