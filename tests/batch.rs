@@ -5,11 +5,13 @@ use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use sluice_tests::aws_sdk_sqs::types::{
-    ChangeMessageVisibilityBatchRequestEntry, DeleteMessageBatchRequestEntry, Message, MessageAttributeValue,
-    SendMessageBatchRequestEntry,
+    ChangeMessageVisibilityBatchRequestEntry, DeleteMessageBatchRequestEntry, Message,
+    MessageAttributeValue, SendMessageBatchRequestEntry,
 };
 use sluice_tests::aws_sdk_sqs::Client;
-use sluice_tests::{codes, create_queue, expect_service_error, md5_hex, md5_of_sdk_message_attributes, Node};
+use sluice_tests::{
+    codes, create_queue, expect_service_error, md5_hex, md5_of_sdk_message_attributes, Node,
+};
 
 fn send_entry(id: &str, body: &str) -> SendMessageBatchRequestEntry {
     SendMessageBatchRequestEntry::builder()
@@ -27,7 +29,11 @@ fn delete_entry(id: &str, handle: &str) -> DeleteMessageBatchRequestEntry {
         .expect("a delete entry with an id and a handle is valid")
 }
 
-fn visibility_entry(id: &str, handle: &str, seconds: i32) -> ChangeMessageVisibilityBatchRequestEntry {
+fn visibility_entry(
+    id: &str,
+    handle: &str,
+    seconds: i32,
+) -> ChangeMessageVisibilityBatchRequestEntry {
     ChangeMessageVisibilityBatchRequestEntry::builder()
         .id(id)
         .receipt_handle(handle)
@@ -51,7 +57,11 @@ async fn receive_count(client: &Client, url: &str, count: usize) -> Vec<Message>
             .unwrap_or_else(|err| panic!("ReceiveMessage on {url} failed: {err:?}"));
         messages.extend(output.messages().iter().cloned());
     }
-    assert_eq!(messages.len(), count, "expected {count} messages in flight, received {messages:?}");
+    assert_eq!(
+        messages.len(),
+        count,
+        "expected {count} messages in flight, received {messages:?}"
+    );
     messages
 }
 
@@ -82,28 +92,64 @@ async fn send_batch_all_succeed() {
         .await
         .expect("SendMessageBatch with three valid entries");
 
-    assert!(output.failed().is_empty(), "no entry may fail: {:?}", output.failed());
+    assert!(
+        output.failed().is_empty(),
+        "no entry may fail: {:?}",
+        output.failed()
+    );
     assert_eq!(output.successful().len(), 3, "all three entries succeed");
-    let by_id: HashMap<&str, _> = output.successful().iter().map(|entry| (entry.id(), entry)).collect();
-    for (id, body) in [("first_1", "first"), ("with-attribute", "second"), ("THIRD", "third")] {
-        let entry = by_id.get(id).unwrap_or_else(|| panic!("no result for entry {id}"));
+    let by_id: HashMap<&str, _> = output
+        .successful()
+        .iter()
+        .map(|entry| (entry.id(), entry))
+        .collect();
+    for (id, body) in [
+        ("first_1", "first"),
+        ("with-attribute", "second"),
+        ("THIRD", "third"),
+    ] {
+        let entry = by_id
+            .get(id)
+            .unwrap_or_else(|| panic!("no result for entry {id}"));
         assert!(!entry.message_id().is_empty(), "entry {id} has a MessageId");
-        assert_eq!(entry.md5_of_message_body(), md5_hex(body), "MD5OfMessageBody of entry {id}");
+        assert_eq!(
+            entry.md5_of_message_body(),
+            md5_hex(body),
+            "MD5OfMessageBody of entry {id}"
+        );
     }
-    let expected_digest = md5_of_sdk_message_attributes(&HashMap::from([("version".to_string(), attribute)]));
+    let expected_digest =
+        md5_of_sdk_message_attributes(&HashMap::from([("version".to_string(), attribute)]));
     assert_eq!(
-        by_id["with-attribute"].md5_of_message_attributes().map(str::to_string),
+        by_id["with-attribute"]
+            .md5_of_message_attributes()
+            .map(str::to_string),
         expected_digest,
         "MD5OfMessageAttributes of the entry with an attribute"
     );
-    assert_eq!(by_id["first_1"].md5_of_message_attributes(), None, "no attribute digest for an entry without attributes");
+    assert_eq!(
+        by_id["first_1"].md5_of_message_attributes(),
+        None,
+        "no attribute digest for an entry without attributes"
+    );
 
     let messages = receive_count(&client, &url, 3).await;
     let bodies: HashSet<&str> = messages.iter().filter_map(Message::body).collect();
-    assert_eq!(bodies, HashSet::from(["first", "second", "third"]), "all batch bodies are received");
-    let sent_ids: HashSet<&str> = output.successful().iter().map(|entry| entry.message_id()).collect();
+    assert_eq!(
+        bodies,
+        HashSet::from(["first", "second", "third"]),
+        "all batch bodies are received"
+    );
+    let sent_ids: HashSet<&str> = output
+        .successful()
+        .iter()
+        .map(|entry| entry.message_id())
+        .collect();
     let received_ids: HashSet<&str> = messages.iter().filter_map(Message::message_id).collect();
-    assert_eq!(received_ids, sent_ids, "received MessageIds equal the ones SendMessageBatch returned");
+    assert_eq!(
+        received_ids, sent_ids,
+        "received MessageIds equal the ones SendMessageBatch returned"
+    );
 }
 
 #[tokio::test]
@@ -112,19 +158,48 @@ async fn send_batch_request_errors() {
     let client = node.client();
     let url = create_queue(&client, "batch-errors", &[]).await;
 
-    let result = client.send_message_batch().queue_url(&url).set_entries(Some(Vec::new())).send().await;
+    let result = client
+        .send_message_batch()
+        .queue_url(&url)
+        .set_entries(Some(Vec::new()))
+        .send()
+        .await;
     let code = expect_service_error("SendMessageBatch with no entries", result);
-    assert_eq!(code, codes::EMPTY_BATCH_REQUEST, "error code for an empty batch");
+    assert_eq!(
+        code,
+        codes::EMPTY_BATCH_REQUEST,
+        "error code for an empty batch"
+    );
 
-    let eleven: Vec<_> = (0..11).map(|index| send_entry(&format!("e{index}"), "body")).collect();
-    let result = client.send_message_batch().queue_url(&url).set_entries(Some(eleven)).send().await;
+    let eleven: Vec<_> = (0..11)
+        .map(|index| send_entry(&format!("e{index}"), "body"))
+        .collect();
+    let result = client
+        .send_message_batch()
+        .queue_url(&url)
+        .set_entries(Some(eleven))
+        .send()
+        .await;
     let code = expect_service_error("SendMessageBatch with 11 entries", result);
-    assert_eq!(code, codes::TOO_MANY_ENTRIES_IN_BATCH_REQUEST, "error code for 11 entries");
+    assert_eq!(
+        code,
+        codes::TOO_MANY_ENTRIES_IN_BATCH_REQUEST,
+        "error code for 11 entries"
+    );
 
     let duplicates = vec![send_entry("same", "a"), send_entry("same", "b")];
-    let result = client.send_message_batch().queue_url(&url).set_entries(Some(duplicates)).send().await;
+    let result = client
+        .send_message_batch()
+        .queue_url(&url)
+        .set_entries(Some(duplicates))
+        .send()
+        .await;
     let code = expect_service_error("SendMessageBatch with a repeated Id", result);
-    assert_eq!(code, codes::BATCH_ENTRY_IDS_NOT_DISTINCT, "error code for repeated entry ids");
+    assert_eq!(
+        code,
+        codes::BATCH_ENTRY_IDS_NOT_DISTINCT,
+        "error code for repeated entry ids"
+    );
 
     let too_long = "i".repeat(81);
     for bad_id in ["has space", "dot.id", too_long.as_str()] {
@@ -134,8 +209,15 @@ async fn send_batch_request_errors() {
             .entries(send_entry(bad_id, "body"))
             .send()
             .await;
-        let code = expect_service_error(&format!("SendMessageBatch with entry Id {bad_id:?}"), result);
-        assert_eq!(code, codes::INVALID_BATCH_ENTRY_ID, "error code for entry Id {bad_id:?}");
+        let code = expect_service_error(
+            &format!("SendMessageBatch with entry Id {bad_id:?}"),
+            result,
+        );
+        assert_eq!(
+            code,
+            codes::INVALID_BATCH_ENTRY_ID,
+            "error code for entry Id {bad_id:?}"
+        );
     }
 
     let result = client
@@ -145,7 +227,11 @@ async fn send_batch_request_errors() {
         .send()
         .await;
     let code = expect_service_error("SendMessageBatch to a missing queue", result);
-    assert_eq!(code, codes::NON_EXISTENT_QUEUE, "error code for a missing queue");
+    assert_eq!(
+        code,
+        codes::NON_EXISTENT_QUEUE,
+        "error code for a missing queue"
+    );
 
     let longest_id = "i".repeat(80);
     let output = client
@@ -155,7 +241,11 @@ async fn send_batch_request_errors() {
         .send()
         .await
         .expect("an 80-character entry Id is valid");
-    assert_eq!(output.successful().len(), 1, "the entry with an 80-character Id succeeds");
+    assert_eq!(
+        output.successful().len(),
+        1,
+        "the entry with an 80-character Id succeeds"
+    );
 }
 
 #[tokio::test]
@@ -171,18 +261,32 @@ async fn send_batch_partial_failure() {
         .entries(send_entry("bad", "nul\u{0}char"))
         .send()
         .await
-        .expect("SendMessageBatch with one invalid body answers with per-entry results");
+        .expect("SendMessageBatch with one invalid body returns per-entry results");
 
     let successful: Vec<&str> = output.successful().iter().map(|entry| entry.id()).collect();
     assert_eq!(successful, ["good"], "only the valid entry succeeds");
-    assert_eq!(output.failed().len(), 1, "the entry with an invalid character fails");
+    assert_eq!(
+        output.failed().len(),
+        1,
+        "the entry with an invalid character fails"
+    );
     let failed = &output.failed()[0];
     assert_eq!(failed.id(), "bad", "Id of the failed entry");
-    assert!(failed.sender_fault(), "an invalid body is the sender's fault");
-    assert!(!failed.code().is_empty(), "the failed entry carries an error code");
+    assert!(
+        failed.sender_fault(),
+        "an invalid body is the sender's fault"
+    );
+    assert!(
+        !failed.code().is_empty(),
+        "the failed entry carries an error code"
+    );
 
     let messages = receive_count(&client, &url, 1).await;
-    assert_eq!(messages[0].body(), Some("fine"), "only the valid entry was enqueued");
+    assert_eq!(
+        messages[0].body(),
+        Some("fine"),
+        "only the valid entry was enqueued"
+    );
 }
 
 #[tokio::test]
@@ -190,7 +294,9 @@ async fn delete_batch_round_trip() {
     let node = Node::start().await;
     let client = node.client();
     let url = create_queue(&client, "delete-batch", &[]).await;
-    let entries: Vec<_> = (0..3).map(|index| send_entry(&format!("s{index}"), &format!("body {index}"))).collect();
+    let entries: Vec<_> = (0..3)
+        .map(|index| send_entry(&format!("s{index}"), &format!("body {index}")))
+        .collect();
     client
         .send_message_batch()
         .queue_url(&url)
@@ -206,16 +312,30 @@ async fn delete_batch_round_trip() {
         request = request.entries(delete_entry(&format!("d{index}"), handle));
     }
     request = request.entries(delete_entry("forged", "not-a-receipt-handle"));
-    let output = request.send().await.expect("DeleteMessageBatch with one forged handle");
+    let output = request
+        .send()
+        .await
+        .expect("DeleteMessageBatch with one forged handle");
 
     let mut deleted: Vec<&str> = output.successful().iter().map(|entry| entry.id()).collect();
     deleted.sort_unstable();
-    assert_eq!(deleted, ["d0", "d1", "d2"], "the three real handles are deleted");
+    assert_eq!(
+        deleted,
+        ["d0", "d1", "d2"],
+        "the three real handles are deleted"
+    );
     assert_eq!(output.failed().len(), 1, "the forged handle fails");
     let failed = &output.failed()[0];
     assert_eq!(failed.id(), "forged", "Id of the failed entry");
-    assert_eq!(failed.code(), codes::RECEIPT_HANDLE_IS_INVALID, "error code of the forged handle entry");
-    assert!(failed.sender_fault(), "a forged handle is the sender's fault");
+    assert_eq!(
+        failed.code(),
+        codes::RECEIPT_HANDLE_IS_INVALID,
+        "error code of the forged handle entry"
+    );
+    assert!(
+        failed.sender_fault(),
+        "a forged handle is the sender's fault"
+    );
 
     let again = client
         .receive_message()
@@ -238,19 +358,48 @@ async fn delete_batch_request_errors() {
     let client = node.client();
     let url = create_queue(&client, "delete-errors", &[]).await;
 
-    let result = client.delete_message_batch().queue_url(&url).set_entries(Some(Vec::new())).send().await;
+    let result = client
+        .delete_message_batch()
+        .queue_url(&url)
+        .set_entries(Some(Vec::new()))
+        .send()
+        .await;
     let code = expect_service_error("DeleteMessageBatch with no entries", result);
-    assert_eq!(code, codes::EMPTY_BATCH_REQUEST, "error code for an empty delete batch");
+    assert_eq!(
+        code,
+        codes::EMPTY_BATCH_REQUEST,
+        "error code for an empty delete batch"
+    );
 
-    let eleven: Vec<_> = (0..11).map(|index| delete_entry(&format!("e{index}"), "handle")).collect();
-    let result = client.delete_message_batch().queue_url(&url).set_entries(Some(eleven)).send().await;
+    let eleven: Vec<_> = (0..11)
+        .map(|index| delete_entry(&format!("e{index}"), "handle"))
+        .collect();
+    let result = client
+        .delete_message_batch()
+        .queue_url(&url)
+        .set_entries(Some(eleven))
+        .send()
+        .await;
     let code = expect_service_error("DeleteMessageBatch with 11 entries", result);
-    assert_eq!(code, codes::TOO_MANY_ENTRIES_IN_BATCH_REQUEST, "error code for 11 delete entries");
+    assert_eq!(
+        code,
+        codes::TOO_MANY_ENTRIES_IN_BATCH_REQUEST,
+        "error code for 11 delete entries"
+    );
 
     let duplicates = vec![delete_entry("same", "h1"), delete_entry("same", "h2")];
-    let result = client.delete_message_batch().queue_url(&url).set_entries(Some(duplicates)).send().await;
+    let result = client
+        .delete_message_batch()
+        .queue_url(&url)
+        .set_entries(Some(duplicates))
+        .send()
+        .await;
     let code = expect_service_error("DeleteMessageBatch with a repeated Id", result);
-    assert_eq!(code, codes::BATCH_ENTRY_IDS_NOT_DISTINCT, "error code for repeated delete entry ids");
+    assert_eq!(
+        code,
+        codes::BATCH_ENTRY_IDS_NOT_DISTINCT,
+        "error code for repeated delete entry ids"
+    );
 
     let result = client
         .delete_message_batch()
@@ -259,7 +408,11 @@ async fn delete_batch_request_errors() {
         .send()
         .await;
     let code = expect_service_error("DeleteMessageBatch with entry Id 'bad id'", result);
-    assert_eq!(code, codes::INVALID_BATCH_ENTRY_ID, "error code for an invalid delete entry Id");
+    assert_eq!(
+        code,
+        codes::INVALID_BATCH_ENTRY_ID,
+        "error code for an invalid delete entry Id"
+    );
 
     let result = client
         .delete_message_batch()
@@ -268,7 +421,11 @@ async fn delete_batch_request_errors() {
         .send()
         .await;
     let code = expect_service_error("DeleteMessageBatch on a missing queue", result);
-    assert_eq!(code, codes::NON_EXISTENT_QUEUE, "error code for a missing queue");
+    assert_eq!(
+        code,
+        codes::NON_EXISTENT_QUEUE,
+        "error code for a missing queue"
+    );
 }
 
 #[tokio::test]
@@ -306,11 +463,22 @@ async fn change_visibility_batch_round_trip() {
 
     let mut changed: Vec<&str> = output.successful().iter().map(|entry| entry.id()).collect();
     changed.sort_unstable();
-    assert_eq!(changed, ["hold", "release"], "both real handles are changed");
+    assert_eq!(
+        changed,
+        ["hold", "release"],
+        "both real handles are changed"
+    );
     assert_eq!(output.failed().len(), 1, "the forged handle fails");
     assert_eq!(output.failed()[0].id(), "forged", "Id of the failed entry");
-    assert_eq!(output.failed()[0].code(), codes::RECEIPT_HANDLE_IS_INVALID, "error code of the forged handle entry");
-    assert!(output.failed()[0].sender_fault(), "a forged handle is the sender's fault");
+    assert_eq!(
+        output.failed()[0].code(),
+        codes::RECEIPT_HANDLE_IS_INVALID,
+        "error code of the forged handle entry"
+    );
+    assert!(
+        output.failed()[0].sender_fault(),
+        "a forged handle is the sender's fault"
+    );
 
     let again = client
         .receive_message()
@@ -321,7 +489,11 @@ async fn change_visibility_batch_round_trip() {
         .await
         .expect("ReceiveMessage after ChangeMessageVisibilityBatch");
     let bodies: Vec<&str> = again.messages().iter().filter_map(Message::body).collect();
-    assert_eq!(bodies, ["released"], "only the message set to visibility 0 is received again");
+    assert_eq!(
+        bodies,
+        ["released"],
+        "only the message set to visibility 0 is received again"
+    );
 }
 
 #[tokio::test]
@@ -330,19 +502,51 @@ async fn change_visibility_batch_request_errors() {
     let client = node.client();
     let url = create_queue(&client, "visibility-errors", &[]).await;
 
-    let result = client.change_message_visibility_batch().queue_url(&url).set_entries(Some(Vec::new())).send().await;
+    let result = client
+        .change_message_visibility_batch()
+        .queue_url(&url)
+        .set_entries(Some(Vec::new()))
+        .send()
+        .await;
     let code = expect_service_error("ChangeMessageVisibilityBatch with no entries", result);
-    assert_eq!(code, codes::EMPTY_BATCH_REQUEST, "error code for an empty visibility batch");
+    assert_eq!(
+        code,
+        codes::EMPTY_BATCH_REQUEST,
+        "error code for an empty visibility batch"
+    );
 
-    let eleven: Vec<_> = (0..11).map(|index| visibility_entry(&format!("e{index}"), "handle", 5)).collect();
-    let result = client.change_message_visibility_batch().queue_url(&url).set_entries(Some(eleven)).send().await;
+    let eleven: Vec<_> = (0..11)
+        .map(|index| visibility_entry(&format!("e{index}"), "handle", 5))
+        .collect();
+    let result = client
+        .change_message_visibility_batch()
+        .queue_url(&url)
+        .set_entries(Some(eleven))
+        .send()
+        .await;
     let code = expect_service_error("ChangeMessageVisibilityBatch with 11 entries", result);
-    assert_eq!(code, codes::TOO_MANY_ENTRIES_IN_BATCH_REQUEST, "error code for 11 visibility entries");
+    assert_eq!(
+        code,
+        codes::TOO_MANY_ENTRIES_IN_BATCH_REQUEST,
+        "error code for 11 visibility entries"
+    );
 
-    let duplicates = vec![visibility_entry("same", "h1", 5), visibility_entry("same", "h2", 5)];
-    let result = client.change_message_visibility_batch().queue_url(&url).set_entries(Some(duplicates)).send().await;
+    let duplicates = vec![
+        visibility_entry("same", "h1", 5),
+        visibility_entry("same", "h2", 5),
+    ];
+    let result = client
+        .change_message_visibility_batch()
+        .queue_url(&url)
+        .set_entries(Some(duplicates))
+        .send()
+        .await;
     let code = expect_service_error("ChangeMessageVisibilityBatch with a repeated Id", result);
-    assert_eq!(code, codes::BATCH_ENTRY_IDS_NOT_DISTINCT, "error code for repeated visibility entry ids");
+    assert_eq!(
+        code,
+        codes::BATCH_ENTRY_IDS_NOT_DISTINCT,
+        "error code for repeated visibility entry ids"
+    );
 
     let result = client
         .change_message_visibility_batch()
@@ -351,7 +555,11 @@ async fn change_visibility_batch_request_errors() {
         .send()
         .await;
     let code = expect_service_error("ChangeMessageVisibilityBatch with entry Id 'bad!'", result);
-    assert_eq!(code, codes::INVALID_BATCH_ENTRY_ID, "error code for an invalid visibility entry Id");
+    assert_eq!(
+        code,
+        codes::INVALID_BATCH_ENTRY_ID,
+        "error code for an invalid visibility entry Id"
+    );
 
     let result = client
         .change_message_visibility_batch()
@@ -360,5 +568,9 @@ async fn change_visibility_batch_request_errors() {
         .send()
         .await;
     let code = expect_service_error("ChangeMessageVisibilityBatch on a missing queue", result);
-    assert_eq!(code, codes::NON_EXISTENT_QUEUE, "error code for a missing queue");
+    assert_eq!(
+        code,
+        codes::NON_EXISTENT_QUEUE,
+        "error code for a missing queue"
+    );
 }

@@ -1,5 +1,5 @@
-//! Durability across `kill -9`: whatever a client was told succeeded must
-//! survive a crash of the server at any moment.
+//! Durability across `kill -9`: every operation that returned success to a
+//! client must survive a crash of the server at any moment.
 //!
 //! The load test runs concurrent senders, receivers and deleters against a
 //! standard and a FIFO queue, kills the server with SIGKILL at a random moment
@@ -31,7 +31,7 @@ use sluice_tests::{codes, create_queue, expect_service_error, queue_attributes, 
 const VISIBILITY_TIMEOUT_SECS: u64 = 3;
 /// A delete counts as acknowledged only if it returned within this time after
 /// its receive was sent. Later, the receipt handle may be stale, and SQS may
-/// then answer success without deleting the message.
+/// then return success without deleting the message.
 const FRESH_HANDLE_WINDOW: Duration = Duration::from_secs(VISIBILITY_TIMEOUT_SECS - 1);
 /// How long the drain keeps polling after the last new message.
 const DRAIN_QUIET_PERIOD: Duration = Duration::from_secs(VISIBILITY_TIMEOUT_SECS + 3);
@@ -66,7 +66,9 @@ struct Ledger {
 type SharedLedger = Arc<Mutex<Ledger>>;
 
 fn lock(ledger: &SharedLedger) -> std::sync::MutexGuard<'_, Ledger> {
-    ledger.lock().expect("a load task panicked while holding the ledger")
+    ledger
+        .lock()
+        .expect("a load task panicked while holding the ledger")
 }
 
 /// Splits a FIFO body `fifo:<group>:<index>` into its group and index.
@@ -82,17 +84,36 @@ fn parse_fifo_body(body: &str) -> (String, u64) {
 }
 
 /// Sends to the standard queue, single and batched, until an error or `stop`.
-async fn run_standard_sender(client: Client, url: String, sender: u64, seed: u64, ledger: SharedLedger, stop: Arc<AtomicBool>) {
+async fn run_standard_sender(
+    client: Client,
+    url: String,
+    sender: u64,
+    seed: u64,
+    ledger: SharedLedger,
+    stop: Arc<AtomicBool>,
+) {
     let mut rng = StdRng::seed_from_u64(seed);
     let mut next = 0u64;
     while !stop.load(Ordering::Relaxed) {
-        let count = if rng.random_bool(0.5) { 1 } else { rng.random_range(2..=5) };
-        let bodies: Vec<String> = (0..count).map(|offset| format!("std:{sender}:{}", next + offset)).collect();
+        let count = if rng.random_bool(0.5) {
+            1
+        } else {
+            rng.random_range(2..=5)
+        };
+        let bodies: Vec<String> = (0..count)
+            .map(|offset| format!("std:{sender}:{}", next + offset))
+            .collect();
         next += count;
         lock(&ledger).send_attempted.extend(bodies.iter().cloned());
 
         if count == 1 {
-            match client.send_message().queue_url(&url).message_body(&bodies[0]).send().await {
+            match client
+                .send_message()
+                .queue_url(&url)
+                .message_body(&bodies[0])
+                .send()
+                .await
+            {
                 Ok(_) => {
                     lock(&ledger).send_acknowledged.insert(bodies[0].clone());
                 }
@@ -110,7 +131,13 @@ async fn run_standard_sender(client: Client, url: String, sender: u64, seed: u64
                         .expect("a valid batch entry")
                 })
                 .collect();
-            match client.send_message_batch().queue_url(&url).set_entries(Some(entries)).send().await {
+            match client
+                .send_message_batch()
+                .queue_url(&url)
+                .set_entries(Some(entries))
+                .send()
+                .await
+            {
                 Ok(output) => {
                     let mut ledger = lock(&ledger);
                     for entry in output.successful() {
@@ -128,16 +155,31 @@ async fn run_standard_sender(client: Client, url: String, sender: u64, seed: u64
 ///
 /// The sender stops at its first failure, so every message of a group before
 /// an acknowledged one was acknowledged too.
-async fn run_fifo_sender(client: Client, url: String, sender: u64, seed: u64, ledger: SharedLedger, stop: Arc<AtomicBool>) {
+async fn run_fifo_sender(
+    client: Client,
+    url: String,
+    sender: u64,
+    seed: u64,
+    ledger: SharedLedger,
+    stop: Arc<AtomicBool>,
+) {
     let mut rng = StdRng::seed_from_u64(seed);
-    let groups: Vec<String> = (0..GROUPS_PER_FIFO_SENDER).map(|group| format!("g{sender}-{group}")).collect();
+    let groups: Vec<String> = (0..GROUPS_PER_FIFO_SENDER)
+        .map(|group| format!("g{sender}-{group}"))
+        .collect();
     let mut next_index: HashMap<String, u64> = HashMap::new();
     while !stop.load(Ordering::Relaxed) {
         let group = groups[rng.random_range(0..groups.len())].clone();
-        let count = if rng.random_bool(0.6) { 1 } else { rng.random_range(2..=3) };
+        let count = if rng.random_bool(0.6) {
+            1
+        } else {
+            rng.random_range(2..=3)
+        };
         let first = *next_index.get(&group).unwrap_or(&0);
         next_index.insert(group.clone(), first + count);
-        let bodies: Vec<String> = (first..first + count).map(|index| format!("fifo:{group}:{index}")).collect();
+        let bodies: Vec<String> = (first..first + count)
+            .map(|index| format!("fifo:{group}:{index}"))
+            .collect();
         lock(&ledger).send_attempted.extend(bodies.iter().cloned());
 
         let entries = bodies
@@ -169,7 +211,13 @@ async fn run_fifo_sender(client: Client, url: String, sender: u64, seed: u64, le
                 Err(_) => return,
             }
         } else {
-            match client.send_message_batch().queue_url(&url).set_entries(Some(entries)).send().await {
+            match client
+                .send_message_batch()
+                .queue_url(&url)
+                .set_entries(Some(entries))
+                .send()
+                .await
+            {
                 Ok(output) => {
                     let mut ledger = lock(&ledger);
                     for entry in output.successful() {
@@ -223,13 +271,23 @@ async fn run_receiver(
             continue;
         }
         let bodies: Vec<String> = to_delete.iter().map(|message| body_of(message)).collect();
-        lock(&ledger).delete_attempted.extend(bodies.iter().cloned());
+        lock(&ledger)
+            .delete_attempted
+            .extend(bodies.iter().cloned());
 
         let acknowledged: Vec<String> = if rng.random_bool(0.5) {
             let mut acknowledged = Vec::new();
             for (message, body) in to_delete.iter().zip(&bodies) {
-                let handle = message.receipt_handle().expect("a received message has a ReceiptHandle");
-                match client.delete_message().queue_url(&url).receipt_handle(handle).send().await {
+                let handle = message
+                    .receipt_handle()
+                    .expect("a received message has a ReceiptHandle");
+                match client
+                    .delete_message()
+                    .queue_url(&url)
+                    .receipt_handle(handle)
+                    .send()
+                    .await
+                {
                     Ok(_) => acknowledged.push(body.clone()),
                     Err(_) => {
                         mark_deleted(&ledger, &acknowledged, requested_at);
@@ -245,12 +303,22 @@ async fn run_receiver(
                 .map(|(index, message)| {
                     DeleteMessageBatchRequestEntry::builder()
                         .id(format!("d{index}"))
-                        .receipt_handle(message.receipt_handle().expect("a received message has a ReceiptHandle"))
+                        .receipt_handle(
+                            message
+                                .receipt_handle()
+                                .expect("a received message has a ReceiptHandle"),
+                        )
                         .build()
                         .expect("a valid delete entry")
                 })
                 .collect();
-            match client.delete_message_batch().queue_url(&url).set_entries(Some(entries)).send().await {
+            match client
+                .delete_message_batch()
+                .queue_url(&url)
+                .set_entries(Some(entries))
+                .send()
+                .await
+            {
                 Ok(output) => output
                     .successful()
                     .iter()
@@ -267,7 +335,10 @@ async fn run_receiver(
 }
 
 fn body_of(message: &Message) -> String {
-    message.body().expect("a received message has a body").to_string()
+    message
+        .body()
+        .expect("a received message has a body")
+        .to_string()
 }
 
 /// Records received messages, flagging any whose delete was acknowledged.
@@ -276,14 +347,22 @@ fn record_received(ledger: &SharedLedger, messages: &[Message], is_fifo: bool, p
     for message in messages {
         let body = body_of(message);
         if ledger.delete_acknowledged.contains(&body) {
-            ledger.violations.push(format!("{body} was received {phase} after its delete was acknowledged"));
+            ledger.violations.push(format!(
+                "{body} was received {phase} after its delete was acknowledged"
+            ));
         }
         if !ledger.send_attempted.contains(&body) {
-            ledger.violations.push(format!("{body} was received {phase} but never sent"));
+            ledger
+                .violations
+                .push(format!("{body} was received {phase} but never sent"));
         }
         if is_fifo {
             let (group, index) = parse_fifo_body(&body);
-            ledger.fifo_receive_order.entry(group).or_default().push(index);
+            ledger
+                .fifo_receive_order
+                .entry(group)
+                .or_default()
+                .push(index);
         }
     }
 }
@@ -293,7 +372,9 @@ fn mark_deleted(ledger: &SharedLedger, bodies: &[String], receive_requested_at: 
     if receive_requested_at.elapsed() >= FRESH_HANDLE_WINDOW {
         return;
     }
-    lock(ledger).delete_acknowledged.extend(bodies.iter().cloned());
+    lock(ledger)
+        .delete_acknowledged
+        .extend(bodies.iter().cloned());
 }
 
 /// Returns the first-occurrence order of each FIFO group's received indexes
@@ -322,16 +403,27 @@ fn fifo_order_violations(order: &HashMap<String, Vec<u64>>) -> Vec<String> {
 
 fn crash_seed() -> u64 {
     match std::env::var("SLUICE_CRASH_SEED") {
-        Ok(text) => text.parse().unwrap_or_else(|_| panic!("SLUICE_CRASH_SEED must be an unsigned integer, got {text:?}")),
+        Ok(text) => text.parse().unwrap_or_else(|_| {
+            panic!("SLUICE_CRASH_SEED must be an unsigned integer, got {text:?}")
+        }),
         Err(_) => {
-            let nanos = SystemTime::now().duration_since(UNIX_EPOCH).expect("the clock is after 1970").subsec_nanos();
+            let nanos = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .expect("the clock is after 1970")
+                .subsec_nanos();
             u64::from(nanos)
         }
     }
 }
 
 /// Receives and deletes everything left in a queue after the restart.
-async fn drain(client: &Client, url: &str, is_fifo: bool, ledger: &SharedLedger, expected: &HashSet<String>) -> HashSet<String> {
+async fn drain(
+    client: &Client,
+    url: &str,
+    is_fifo: bool,
+    ledger: &SharedLedger,
+    expected: &HashSet<String>,
+) -> HashSet<String> {
     let started = Instant::now();
     let mut last_new = Instant::now();
     let mut drained: HashSet<String> = HashSet::new();
@@ -352,7 +444,9 @@ async fn drain(client: &Client, url: &str, is_fifo: bool, ledger: &SharedLedger,
             .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
             .send()
             .await
-            .unwrap_or_else(|err| panic!("ReceiveMessage on {url} after the restart failed: {err:?}"));
+            .unwrap_or_else(|err| {
+                panic!("ReceiveMessage on {url} after the restart failed: {err:?}")
+            });
         let messages = output.messages().to_vec();
         if messages.is_empty() {
             continue;
@@ -360,14 +454,18 @@ async fn drain(client: &Client, url: &str, is_fifo: bool, ledger: &SharedLedger,
         record_received(ledger, &messages, is_fifo, "after the restart");
         for message in &messages {
             let body = body_of(message);
-            let handle = message.receipt_handle().expect("a received message has a ReceiptHandle");
+            let handle = message
+                .receipt_handle()
+                .expect("a received message has a ReceiptHandle");
             client
                 .delete_message()
                 .queue_url(url)
                 .receipt_handle(handle)
                 .send()
                 .await
-                .unwrap_or_else(|err| panic!("DeleteMessage of {body} after the restart failed: {err:?}"));
+                .unwrap_or_else(|err| {
+                    panic!("DeleteMessage of {body} after the restart failed: {err:?}")
+                });
             lock(ledger).delete_acknowledged.insert(body.clone());
             if drained.insert(body) {
                 last_new = Instant::now();
@@ -393,11 +491,19 @@ async fn kill_9_under_load() {
     let mut node = Node::start().await;
     let client = node.client();
     let visibility = VISIBILITY_TIMEOUT_SECS.to_string();
-    let standard_url = create_queue(&client, "load", &[(QueueAttributeName::VisibilityTimeout, &visibility)]).await;
+    let standard_url = create_queue(
+        &client,
+        "load",
+        &[(QueueAttributeName::VisibilityTimeout, &visibility)],
+    )
+    .await;
     let fifo_url = create_queue(
         &client,
         "load.fifo",
-        &[(QueueAttributeName::FifoQueue, "true"), (QueueAttributeName::VisibilityTimeout, &visibility)],
+        &[
+            (QueueAttributeName::FifoQueue, "true"),
+            (QueueAttributeName::VisibilityTimeout, &visibility),
+        ],
     )
     .await;
 
@@ -405,24 +511,55 @@ async fn kill_9_under_load() {
     let stop = Arc::new(AtomicBool::new(false));
     let mut tasks = Vec::new();
     for sender in 0..STANDARD_SENDERS {
-        let task = run_standard_sender(client.clone(), standard_url.clone(), sender, rng.random(), ledger.clone(), stop.clone());
+        let task = run_standard_sender(
+            client.clone(),
+            standard_url.clone(),
+            sender,
+            rng.random(),
+            ledger.clone(),
+            stop.clone(),
+        );
         tasks.push(tokio::spawn(task));
     }
     for sender in 0..FIFO_SENDERS {
-        let task = run_fifo_sender(client.clone(), fifo_url.clone(), sender, rng.random(), ledger.clone(), stop.clone());
+        let task = run_fifo_sender(
+            client.clone(),
+            fifo_url.clone(),
+            sender,
+            rng.random(),
+            ledger.clone(),
+            stop.clone(),
+        );
         tasks.push(tokio::spawn(task));
     }
     for _ in 0..STANDARD_RECEIVERS {
-        let task = run_receiver(client.clone(), standard_url.clone(), false, rng.random(), ledger.clone(), stop.clone());
+        let task = run_receiver(
+            client.clone(),
+            standard_url.clone(),
+            false,
+            rng.random(),
+            ledger.clone(),
+            stop.clone(),
+        );
         tasks.push(tokio::spawn(task));
     }
     for _ in 0..FIFO_RECEIVERS {
-        let task = run_receiver(client.clone(), fifo_url.clone(), true, rng.random(), ledger.clone(), stop.clone());
+        let task = run_receiver(
+            client.clone(),
+            fifo_url.clone(),
+            true,
+            rng.random(),
+            ledger.clone(),
+            stop.clone(),
+        );
         tasks.push(tokio::spawn(task));
     }
 
     let crash_after = Duration::from_millis(rng.random_range(1500..=4000));
-    eprintln!("killing sluice (pid {:?}) after {crash_after:?} of load", node.pid());
+    eprintln!(
+        "killing sluice (pid {:?}) after {crash_after:?} of load",
+        node.pid()
+    );
     tokio::time::sleep(crash_after).await;
     node.kill_9();
     stop.store(true, Ordering::Relaxed);
@@ -436,8 +573,16 @@ async fn kill_9_under_load() {
 
     {
         let ledger = lock(&ledger);
-        let standard_sent = ledger.send_acknowledged.iter().filter(|body| body.starts_with("std:")).count();
-        let fifo_sent = ledger.send_acknowledged.iter().filter(|body| body.starts_with("fifo:")).count();
+        let standard_sent = ledger
+            .send_acknowledged
+            .iter()
+            .filter(|body| body.starts_with("std:"))
+            .count();
+        let fifo_sent = ledger
+            .send_acknowledged
+            .iter()
+            .filter(|body| body.starts_with("fifo:"))
+            .count();
         eprintln!(
             "before the crash: {} sends attempted, {standard_sent} standard and {fifo_sent} FIFO acknowledged, \
              {} deletes attempted, {} acknowledged",
@@ -445,8 +590,14 @@ async fn kill_9_under_load() {
             ledger.delete_attempted.len(),
             ledger.delete_acknowledged.len()
         );
-        assert!(standard_sent > 0, "no standard send was acknowledged before the crash, so the run checks nothing");
-        assert!(fifo_sent > 0, "no FIFO send was acknowledged before the crash, so the run checks nothing");
+        assert!(
+            standard_sent > 0,
+            "no standard send was acknowledged before the crash, so the run checks nothing"
+        );
+        assert!(
+            fifo_sent > 0,
+            "no FIFO send was acknowledged before the crash, so the run checks nothing"
+        );
     }
 
     node.restart().await;
@@ -454,17 +605,31 @@ async fn kill_9_under_load() {
 
     let (standard_expected, fifo_expected) = {
         let ledger = lock(&ledger);
-        let must_remain: HashSet<String> =
-            ledger.send_acknowledged.difference(&ledger.delete_attempted).cloned().collect();
-        let standard: HashSet<String> = must_remain.iter().filter(|body| body.starts_with("std:")).cloned().collect();
-        let fifo: HashSet<String> = must_remain.iter().filter(|body| body.starts_with("fifo:")).cloned().collect();
+        let must_remain: HashSet<String> = ledger
+            .send_acknowledged
+            .difference(&ledger.delete_attempted)
+            .cloned()
+            .collect();
+        let standard: HashSet<String> = must_remain
+            .iter()
+            .filter(|body| body.starts_with("std:"))
+            .cloned()
+            .collect();
+        let fifo: HashSet<String> = must_remain
+            .iter()
+            .filter(|body| body.starts_with("fifo:"))
+            .cloned()
+            .collect();
         (standard, fifo)
     };
     let standard_drained = drain(&client, &standard_url, false, &ledger, &standard_expected).await;
     let fifo_drained = drain(&client, &fifo_url, true, &ledger, &fifo_expected).await;
 
     let ledger = lock(&ledger);
-    let standard_lost: HashSet<String> = standard_expected.difference(&standard_drained).cloned().collect();
+    let standard_lost: HashSet<String> = standard_expected
+        .difference(&standard_drained)
+        .cloned()
+        .collect();
     let fifo_lost: HashSet<String> = fifo_expected.difference(&fifo_drained).cloned().collect();
     eprintln!(
         "after the restart: drained {} standard and {} FIFO messages; expected at least {} and {}",
@@ -504,7 +669,12 @@ async fn restart_keeps_state() {
     let mut node = Node::start().await;
     let client = node.client();
 
-    let standard_url = create_queue(&client, "durable", &[(QueueAttributeName::VisibilityTimeout, "7")]).await;
+    let standard_url = create_queue(
+        &client,
+        "durable",
+        &[(QueueAttributeName::VisibilityTimeout, "7")],
+    )
+    .await;
     client
         .tag_queue()
         .queue_url(&standard_url)
@@ -515,14 +685,28 @@ async fn restart_keeps_state() {
     let fifo_url = create_queue(
         &client,
         "durable.fifo",
-        &[(QueueAttributeName::FifoQueue, "true"), (QueueAttributeName::ContentBasedDeduplication, "true")],
+        &[
+            (QueueAttributeName::FifoQueue, "true"),
+            (QueueAttributeName::ContentBasedDeduplication, "true"),
+        ],
     )
     .await;
     let doomed_url = create_queue(&client, "deleted-before-crash", &[]).await;
-    client.delete_queue().queue_url(&doomed_url).send().await.expect("DeleteQueue before the crash");
+    client
+        .delete_queue()
+        .queue_url(&doomed_url)
+        .send()
+        .await
+        .expect("DeleteQueue before the crash");
 
     for body in ["keep-1", "keep-2", "gone"] {
-        client.send_message().queue_url(&standard_url).message_body(body).send().await.expect("SendMessage");
+        client
+            .send_message()
+            .queue_url(&standard_url)
+            .message_body(body)
+            .send()
+            .await
+            .expect("SendMessage");
     }
     // A 4 s visibility timeout keeps each message to one receive before the
     // crash, and lets the undeleted ones come back soon after the restart.
@@ -542,12 +726,16 @@ async fn restart_keeps_state() {
             received.insert(body_of(message), message.clone());
         }
     }
-    assert_eq!(received.len(), 3, "all three messages are received within 3 s before the crash");
-    let gone = &received["gone"];
+    assert_eq!(
+        received.len(),
+        3,
+        "all three messages are received within 3 s before the crash"
+    );
+    let deleted_message = &received["gone"];
     client
         .delete_message()
         .queue_url(&standard_url)
-        .receipt_handle(gone.receipt_handle().expect("ReceiptHandle"))
+        .receipt_handle(deleted_message.receipt_handle().expect("ReceiptHandle"))
         .send()
         .await
         .expect("DeleteMessage before the crash");
@@ -568,20 +756,44 @@ async fn restart_keeps_state() {
     node.restart().await;
     let client = node.client();
 
-    let listed = client.list_queues().send().await.expect("ListQueues after the restart");
+    let listed = client
+        .list_queues()
+        .send()
+        .await
+        .expect("ListQueues after the restart");
     let mut urls: Vec<&str> = listed.queue_urls().iter().map(String::as_str).collect();
     urls.sort_unstable();
     let mut expected_urls = vec![standard_url.as_str(), fifo_url.as_str()];
     expected_urls.sort_unstable();
-    assert_eq!(urls, expected_urls, "both queues, and not the deleted one, survive");
+    assert_eq!(
+        urls, expected_urls,
+        "both queues, and not the deleted one, survive"
+    );
 
-    let result = client.get_queue_url().queue_name("deleted-before-crash").send().await;
+    let result = client
+        .get_queue_url()
+        .queue_name("deleted-before-crash")
+        .send()
+        .await;
     let code = expect_service_error("GetQueueUrl of a queue deleted before the crash", result);
-    assert_eq!(code, codes::NON_EXISTENT_QUEUE, "a deleted queue stays deleted after the restart");
+    assert_eq!(
+        code,
+        codes::NON_EXISTENT_QUEUE,
+        "a deleted queue stays deleted after the restart"
+    );
 
     let after = queue_attributes(&client, &standard_url).await;
-    for name in ["VisibilityTimeout", "CreatedTimestamp", "LastModifiedTimestamp", "QueueArn"] {
-        assert_eq!(after.get(name), before.get(name), "queue attribute {name} survives the restart");
+    for name in [
+        "VisibilityTimeout",
+        "CreatedTimestamp",
+        "LastModifiedTimestamp",
+        "QueueArn",
+    ] {
+        assert_eq!(
+            after.get(name),
+            before.get(name),
+            "queue attribute {name} survives the restart"
+        );
     }
     let tags = client
         .list_queue_tags()
@@ -592,7 +804,11 @@ async fn restart_keeps_state() {
         .tags()
         .cloned()
         .unwrap_or_default();
-    assert_eq!(tags, HashMap::from([("team".to_string(), "core".to_string())]), "tags survive the restart");
+    assert_eq!(
+        tags,
+        HashMap::from([("team".to_string(), "core".to_string())]),
+        "tags survive the restart"
+    );
 
     let mut bodies: Vec<String> = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -609,14 +825,25 @@ async fn restart_keeps_state() {
         for message in output.messages() {
             let count = message
                 .attributes()
-                .and_then(|attributes| attributes.get(&MessageSystemAttributeName::ApproximateReceiveCount))
+                .and_then(|attributes| {
+                    attributes.get(&MessageSystemAttributeName::ApproximateReceiveCount)
+                })
                 .cloned();
-            assert_eq!(count.as_deref(), Some("2"), "the receive before the crash still counts for {:?}", message.body());
+            assert_eq!(
+                count.as_deref(),
+                Some("2"),
+                "the receive before the crash still counts for {:?}",
+                message.body()
+            );
             bodies.push(body_of(message));
         }
     }
     bodies.sort();
-    assert_eq!(bodies, ["keep-1", "keep-2"], "undeleted messages survive and the deleted one stays deleted");
+    assert_eq!(
+        bodies,
+        ["keep-1", "keep-2"],
+        "undeleted messages survive and the deleted one stays deleted"
+    );
 
     let mut fifo_bodies: Vec<String> = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(20);

@@ -6,12 +6,24 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use sluice_tests::aws_sdk_sqs::operation::send_message::SendMessageOutput;
-use sluice_tests::aws_sdk_sqs::types::{Message, MessageSystemAttributeName, QueueAttributeName, SendMessageBatchRequestEntry};
+use sluice_tests::aws_sdk_sqs::types::{
+    Message, MessageSystemAttributeName, QueueAttributeName, SendMessageBatchRequestEntry,
+};
 use sluice_tests::aws_sdk_sqs::Client;
-use sluice_tests::{codes, create_queue, eventually, expect_service_error, md5_hex, queue_attributes, Node};
+use sluice_tests::{
+    codes, create_queue, eventually, expect_service_error, md5_hex, queue_attributes, Node,
+};
 
-async fn create_fifo_queue(client: &Client, name: &str, content_based_deduplication: bool) -> String {
-    let content_based = if content_based_deduplication { "true" } else { "false" };
+async fn create_fifo_queue(
+    client: &Client,
+    name: &str,
+    content_based_deduplication: bool,
+) -> String {
+    let content_based = if content_based_deduplication {
+        "true"
+    } else {
+        "false"
+    };
     create_queue(
         client,
         name,
@@ -23,7 +35,13 @@ async fn create_fifo_queue(client: &Client, name: &str, content_based_deduplicat
     .await
 }
 
-async fn send_fifo(client: &Client, url: &str, group: &str, deduplication_id: &str, body: &str) -> SendMessageOutput {
+async fn send_fifo(
+    client: &Client,
+    url: &str,
+    group: &str,
+    deduplication_id: &str,
+    body: &str,
+) -> SendMessageOutput {
     client
         .send_message()
         .queue_url(url)
@@ -50,7 +68,9 @@ async fn receive(client: &Client, url: &str, max: i32, wait_seconds: i32) -> Vec
 }
 
 async fn delete(client: &Client, url: &str, message: &Message) {
-    let handle = message.receipt_handle().expect("a received message has a ReceiptHandle");
+    let handle = message
+        .receipt_handle()
+        .expect("a received message has a ReceiptHandle");
     client
         .delete_message()
         .queue_url(url)
@@ -61,7 +81,9 @@ async fn delete(client: &Client, url: &str, message: &Message) {
 }
 
 fn system_attribute(message: &Message, name: MessageSystemAttributeName) -> Option<String> {
-    message.attributes().and_then(|attributes| attributes.get(&name).cloned())
+    message
+        .attributes()
+        .and_then(|attributes| attributes.get(&name).cloned())
 }
 
 /// Receives and deletes messages until `count` have been seen or 30 s pass,
@@ -89,13 +111,20 @@ async fn fifo_order_per_group() {
         for group in ["red", "blue"] {
             let body = format!("{group}-{index}");
             let sent = send_fifo(&client, &url, group, &body, &body).await;
-            assert_eq!(sent.md5_of_message_body(), Some(md5_hex(&body).as_str()), "MD5OfMessageBody of {body}");
+            assert_eq!(
+                sent.md5_of_message_body(),
+                Some(md5_hex(&body).as_str()),
+                "MD5OfMessageBody of {body}"
+            );
             let sequence: u128 = sent
                 .sequence_number()
                 .unwrap_or_else(|| panic!("a FIFO send of {body} returns a SequenceNumber"))
                 .parse()
                 .expect("SequenceNumber is a decimal number of up to 128 bits");
-            sequence_numbers.entry(group.to_string()).or_default().push(sequence);
+            sequence_numbers
+                .entry(group.to_string())
+                .or_default()
+                .push(sequence);
         }
     }
     for (group, numbers) in &sequence_numbers {
@@ -114,7 +143,10 @@ async fn fifo_order_per_group() {
             .filter(|body| body.starts_with(group))
             .collect();
         let expected: Vec<String> = (0..6).map(|index| format!("{group}-{index}")).collect();
-        assert_eq!(order, expected, "messages of group {group} must be received in send order");
+        assert_eq!(
+            order, expected,
+            "messages of group {group} must be received in send order"
+        );
     }
 }
 
@@ -128,15 +160,26 @@ async fn fifo_group_blocked_while_in_flight() {
 
     let first = receive(&client, &url, 1, 5).await;
     let bodies: Vec<&str> = first.iter().filter_map(Message::body).collect();
-    assert_eq!(bodies, ["a"], "the first receive returns the head of group g1");
+    assert_eq!(
+        bodies,
+        ["a"],
+        "the first receive returns the head of group g1"
+    );
 
     let blocked = receive(&client, &url, 10, 1).await;
-    assert!(blocked.is_empty(), "group g1 must stay blocked while 'a' is in flight: {blocked:?}");
+    assert!(
+        blocked.is_empty(),
+        "group g1 must stay blocked while 'a' is in flight: {blocked:?}"
+    );
 
     send_fifo(&client, &url, "g2", "c", "c").await;
     let other_group = receive(&client, &url, 10, 5).await;
     let bodies: Vec<&str> = other_group.iter().filter_map(Message::body).collect();
-    assert_eq!(bodies, ["c"], "another group is not blocked by g1's in-flight message");
+    assert_eq!(
+        bodies,
+        ["c"],
+        "another group is not blocked by g1's in-flight message"
+    );
 
     delete(&client, &url, &first[0]).await;
     let next = receive(&client, &url, 10, 5).await;
@@ -164,22 +207,34 @@ async fn fifo_expired_message_redelivered_first() {
     let bodies: Vec<&str> = first.messages().iter().filter_map(Message::body).collect();
     assert_eq!(bodies, ["a"], "the head of the group is received first");
 
-    let again = eventually("'a' becomes visible again after its 1 s visibility timeout", Duration::from_secs(15), || {
-        let client = &client;
-        let url = &url;
-        async move {
-            let messages = receive(client, url, 1, 1).await;
-            if messages.is_empty() {
-                Err("nothing received yet".to_string())
-            } else {
-                Ok(messages)
+    let again = eventually(
+        "'a' becomes visible again after its 1 s visibility timeout",
+        Duration::from_secs(15),
+        || {
+            let client = &client;
+            let url = &url;
+            async move {
+                let messages = receive(client, url, 1, 1).await;
+                if messages.is_empty() {
+                    Err("nothing received yet".to_string())
+                } else {
+                    Ok(messages)
+                }
             }
-        }
-    })
+        },
+    )
     .await;
-    assert_eq!(again[0].body(), Some("a"), "the expired head 'a' is redelivered before 'b'");
     assert_eq!(
-        system_attribute(&again[0], MessageSystemAttributeName::ApproximateReceiveCount).as_deref(),
+        again[0].body(),
+        Some("a"),
+        "the expired head 'a' is redelivered before 'b'"
+    );
+    assert_eq!(
+        system_attribute(
+            &again[0],
+            MessageSystemAttributeName::ApproximateReceiveCount
+        )
+        .as_deref(),
         Some("2"),
         "ApproximateReceiveCount of the redelivered message"
     );
@@ -195,13 +250,25 @@ async fn fifo_deduplication_by_id() {
     let repeat = send_fifo(&client, &url, "g", "order-17", "original").await;
     let other_body = send_fifo(&client, &url, "g", "order-17", "changed body").await;
     let other_group = send_fifo(&client, &url, "h", "order-17", "other group").await;
-    for (output, description) in [(&first, "first"), (&repeat, "repeat"), (&other_body, "changed body"), (&other_group, "other group")] {
-        assert!(output.message_id().is_some(), "the {description} send is accepted with a MessageId");
+    for (output, description) in [
+        (&first, "first"),
+        (&repeat, "repeat"),
+        (&other_body, "changed body"),
+        (&other_group, "other group"),
+    ] {
+        assert!(
+            output.message_id().is_some(),
+            "the {description} send is accepted with a MessageId"
+        );
     }
 
     let received = drain(&client, &url, 1).await;
     let extra = receive(&client, &url, 10, 2).await;
-    let bodies: Vec<&str> = received.iter().chain(extra.iter()).filter_map(Message::body).collect();
+    let bodies: Vec<&str> = received
+        .iter()
+        .chain(extra.iter())
+        .filter_map(Message::body)
+        .collect();
     assert_eq!(
         bodies,
         ["original"],
@@ -223,7 +290,11 @@ async fn fifo_deduplication_survives_delete() {
 
     send_fifo(&client, &url, "g", "once", "once").await;
     let received = drain(&client, &url, 1).await;
-    assert_eq!(received.len(), 1, "the first message is received and deleted");
+    assert_eq!(
+        received.len(),
+        1,
+        "the first message is received and deleted"
+    );
 
     send_fifo(&client, &url, "g", "once", "once").await;
     let again = receive(&client, &url, 10, 2).await;
@@ -247,13 +318,23 @@ async fn fifo_content_based_deduplication() {
             .message_group_id("g")
             .send()
             .await
-            .unwrap_or_else(|err| panic!("SendMessage {body} without a deduplication id failed: {err:?}"));
+            .unwrap_or_else(|err| {
+                panic!("SendMessage {body} without a deduplication id failed: {err:?}")
+            });
     }
 
     let received = drain(&client, &url, 2).await;
     let extra = receive(&client, &url, 10, 2).await;
-    let bodies: Vec<&str> = received.iter().chain(extra.iter()).filter_map(Message::body).collect();
-    assert_eq!(bodies, ["same", "different"], "identical bodies are deduplicated by their SHA-256");
+    let bodies: Vec<&str> = received
+        .iter()
+        .chain(extra.iter())
+        .filter_map(Message::body)
+        .collect();
+    assert_eq!(
+        bodies,
+        ["same", "different"],
+        "identical bodies are deduplicated by their SHA-256"
+    );
 }
 
 #[tokio::test]
@@ -262,13 +343,36 @@ async fn fifo_send_errors() {
     let client = node.client();
     let url = create_fifo_queue(&client, "strict.fifo", false).await;
 
-    let result = client.send_message().queue_url(&url).message_body("x").message_deduplication_id("d").send().await;
+    let result = client
+        .send_message()
+        .queue_url(&url)
+        .message_body("x")
+        .message_deduplication_id("d")
+        .send()
+        .await;
     let code = expect_service_error("FIFO SendMessage without MessageGroupId", result);
-    assert_eq!(code, codes::MISSING_PARAMETER, "error code for a missing MessageGroupId");
+    assert_eq!(
+        code,
+        codes::MISSING_PARAMETER,
+        "error code for a missing MessageGroupId"
+    );
 
-    let result = client.send_message().queue_url(&url).message_body("x").message_group_id("g").send().await;
-    let code = expect_service_error("FIFO SendMessage without a deduplication id or content-based deduplication", result);
-    assert_eq!(code, codes::INVALID_PARAMETER_VALUE, "error code for a missing MessageDeduplicationId");
+    let result = client
+        .send_message()
+        .queue_url(&url)
+        .message_body("x")
+        .message_group_id("g")
+        .send()
+        .await;
+    let code = expect_service_error(
+        "FIFO SendMessage without a deduplication id or content-based deduplication",
+        result,
+    );
+    assert_eq!(
+        code,
+        codes::INVALID_PARAMETER_VALUE,
+        "error code for a missing MessageDeduplicationId"
+    );
 
     let result = client
         .send_message()
@@ -280,11 +384,17 @@ async fn fifo_send_errors() {
         .send()
         .await;
     let code = expect_service_error("FIFO SendMessage with a per-message DelaySeconds", result);
-    assert_eq!(code, codes::INVALID_PARAMETER_VALUE, "error code for DelaySeconds on a FIFO message");
+    assert_eq!(
+        code,
+        codes::INVALID_PARAMETER_VALUE,
+        "error code for DelaySeconds on a FIFO message"
+    );
 
     let attributes = queue_attributes(&client, &url).await;
     assert_eq!(
-        attributes.get("ApproximateNumberOfMessages").map(String::as_str),
+        attributes
+            .get("ApproximateNumberOfMessages")
+            .map(String::as_str),
         Some("0"),
         "rejected sends must not enqueue anything"
     );
@@ -336,7 +446,9 @@ async fn fifo_receive_request_attempt_id() {
                 .receive_request_attempt_id(attempt)
                 .send()
                 .await
-                .unwrap_or_else(|err| panic!("ReceiveMessage with attempt id {attempt} failed: {err:?}"))
+                .unwrap_or_else(|err| {
+                    panic!("ReceiveMessage with attempt id {attempt} failed: {err:?}")
+                })
                 .messages()
                 .to_vec()
         }
@@ -345,18 +457,34 @@ async fn fifo_receive_request_attempt_id() {
     let first = receive_with_attempt("attempt-1").await;
     let first_ids: Vec<&str> = first.iter().filter_map(Message::message_id).collect();
     let first_bodies: Vec<&str> = first.iter().filter_map(Message::body).collect();
-    assert!(!first_bodies.is_empty(), "the first attempt receives the head of the group");
-    assert_eq!(first_bodies, ["a", "b"][..first_bodies.len()], "the first attempt receives the group in order");
+    assert!(
+        !first_bodies.is_empty(),
+        "the first attempt receives the head of the group"
+    );
+    assert_eq!(
+        first_bodies,
+        ["a", "b"][..first_bodies.len()],
+        "the first attempt receives the group in order"
+    );
 
     let retried = receive_with_attempt("attempt-1").await;
     let retried_ids: Vec<&str> = retried.iter().filter_map(Message::message_id).collect();
-    assert_eq!(retried_ids, first_ids, "a retry with the same ReceiveRequestAttemptId returns the same messages");
+    assert_eq!(
+        retried_ids, first_ids,
+        "a retry with the same ReceiveRequestAttemptId returns the same messages"
+    );
     let first_handles: Vec<&str> = first.iter().filter_map(Message::receipt_handle).collect();
     let retried_handles: Vec<&str> = retried.iter().filter_map(Message::receipt_handle).collect();
-    assert_eq!(retried_handles, first_handles, "a retry with the same ReceiveRequestAttemptId returns the same receipt handles");
+    assert_eq!(
+        retried_handles, first_handles,
+        "a retry with the same ReceiveRequestAttemptId returns the same receipt handles"
+    );
 
     let other = receive_with_attempt("attempt-2").await;
-    assert!(other.is_empty(), "another attempt id gets nothing while the group is in flight: {other:?}");
+    assert!(
+        other.is_empty(),
+        "another attempt id gets nothing while the group is in flight: {other:?}"
+    );
 
     for message in &retried {
         delete(&client, &url, message).await;
@@ -381,20 +509,41 @@ async fn fifo_batch_keeps_order() {
         request = request.entries(entry);
     }
     let output = request.send().await.expect("FIFO SendMessageBatch of ten");
-    assert!(output.failed().is_empty(), "no FIFO batch entry may fail: {:?}", output.failed());
-    assert_eq!(output.successful().len(), 10, "all ten FIFO batch entries succeed");
+    assert!(
+        output.failed().is_empty(),
+        "no FIFO batch entry may fail: {:?}",
+        output.failed()
+    );
+    assert_eq!(
+        output.successful().len(),
+        10,
+        "all ten FIFO batch entries succeed"
+    );
     for entry in output.successful() {
-        assert!(entry.sequence_number().is_some(), "FIFO batch entry {} carries a SequenceNumber", entry.id());
+        assert!(
+            entry.sequence_number().is_some(),
+            "FIFO batch entry {} carries a SequenceNumber",
+            entry.id()
+        );
     }
 
     let received = drain(&client, &url, 10).await;
     for (group, parity) in [("even", 0), ("odd", 1)] {
         let order: Vec<&str> = received
             .iter()
-            .filter(|message| system_attribute(message, MessageSystemAttributeName::MessageGroupId).as_deref() == Some(group))
+            .filter(|message| {
+                system_attribute(message, MessageSystemAttributeName::MessageGroupId).as_deref()
+                    == Some(group)
+            })
             .filter_map(Message::body)
             .collect();
-        let expected: Vec<String> = (0..10).filter(|index| index % 2 == parity).map(|index| format!("m{index}")).collect();
-        assert_eq!(order, expected, "batch entries of group {group} are received in entry order");
+        let expected: Vec<String> = (0..10)
+            .filter(|index| index % 2 == parity)
+            .map(|index| format!("m{index}"))
+            .collect();
+        assert_eq!(
+            order, expected,
+            "batch entries of group {group} are received in entry order"
+        );
     }
 }

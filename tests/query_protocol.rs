@@ -16,7 +16,9 @@ use aws_smithy_runtime_api::client::identity::Identity;
 use base64::Engine;
 use quick_xml::events::Event;
 use quick_xml::Reader;
-use sluice_tests::{codes, md5_hex, md5_of_message_attributes, AttributeValue, Node, ACCOUNT_ID, REGION};
+use sluice_tests::{
+    codes, md5_hex, md5_of_message_attributes, AttributeValue, Node, ACCOUNT_ID, REGION,
+};
 
 const API_VERSION: &str = "2012-11-05";
 
@@ -50,8 +52,12 @@ impl Element {
     fn pairs(&self, entry: &str, key: &str, value: &str) -> HashMap<String, String> {
         self.children_named(entry)
             .map(|item| {
-                let name = item.text_at(&[key]).unwrap_or_else(|| panic!("<{entry}> without <{key}>: {item:?}"));
-                let text = item.text_at(&[value]).unwrap_or_else(|| panic!("<{entry}> without <{value}>: {item:?}"));
+                let name = item
+                    .text_at(&[key])
+                    .unwrap_or_else(|| panic!("<{entry}> without <{key}>: {item:?}"));
+                let text = item
+                    .text_at(&[value])
+                    .unwrap_or_else(|| panic!("<{entry}> without <{value}>: {item:?}"));
                 (name.to_string(), text.to_string())
             })
             .collect()
@@ -63,43 +69,73 @@ fn parse_xml(document: &str) -> Element {
     let mut reader = Reader::from_str(document);
     let mut stack: Vec<Element> = vec![Element::default()];
     loop {
-        let event = reader
-            .read_event()
-            .unwrap_or_else(|err| panic!("invalid XML at byte {}: {err}\n{document}", reader.buffer_position()));
+        let event = reader.read_event().unwrap_or_else(|err| {
+            panic!(
+                "invalid XML at byte {}: {err}\n{document}",
+                reader.buffer_position()
+            )
+        });
         match event {
             Event::Start(start) => {
                 let name = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
-                stack.push(Element { name, ..Element::default() });
+                stack.push(Element {
+                    name,
+                    ..Element::default()
+                });
             }
             Event::Empty(empty) => {
                 let name = String::from_utf8_lossy(empty.local_name().as_ref()).into_owned();
-                let parent = stack.last_mut().expect("the document node is always on the stack");
-                parent.children.push(Element { name, ..Element::default() });
+                let parent = stack
+                    .last_mut()
+                    .expect("the document node is always on the stack");
+                parent.children.push(Element {
+                    name,
+                    ..Element::default()
+                });
             }
             Event::End(_) => {
                 let finished = stack.pop().expect("quick-xml checks that end tags match");
-                let parent = stack.last_mut().expect("an element always has a parent node");
+                let parent = stack
+                    .last_mut()
+                    .expect("an element always has a parent node");
                 parent.children.push(finished);
             }
             Event::Text(text) => {
                 let decoded = text.xml10_content().expect("XML text is UTF-8");
-                stack.last_mut().expect("a node is open").text.push_str(&decoded);
+                stack
+                    .last_mut()
+                    .expect("a node is open")
+                    .text
+                    .push_str(&decoded);
             }
             Event::CData(data) => {
                 let decoded = data.decode().expect("CDATA is UTF-8");
-                stack.last_mut().expect("a node is open").text.push_str(&decoded);
+                stack
+                    .last_mut()
+                    .expect("a node is open")
+                    .text
+                    .push_str(&decoded);
             }
             Event::GeneralRef(reference) => {
-                let resolved = match reference.resolve_char_ref().expect("a valid character reference") {
+                let resolved = match reference
+                    .resolve_char_ref()
+                    .expect("a valid character reference")
+                {
                     Some(character) => character.to_string(),
                     None => {
                         let entity = reference.decode().expect("an entity name is UTF-8");
                         quick_xml::escape::resolve_predefined_entity(&entity)
-                            .unwrap_or_else(|| panic!("unknown XML entity &{entity}; in\n{document}"))
+                            .unwrap_or_else(|| {
+                                panic!("unknown XML entity &{entity}; in\n{document}")
+                            })
                             .to_string()
                     }
                 };
-                stack.last_mut().expect("a node is open").text.push_str(&resolved);
+                stack
+                    .last_mut()
+                    .expect("a node is open")
+                    .text
+                    .push_str(&resolved);
             }
             Event::Eof => break,
             Event::Decl(_) | Event::PI(_) | Event::Comment(_) | Event::DocType(_) => {}
@@ -107,13 +143,29 @@ fn parse_xml(document: &str) -> Element {
     }
     let mut document_node = stack.pop().expect("the document node");
     assert!(stack.is_empty(), "unclosed elements in\n{document}");
-    assert_eq!(document_node.children.len(), 1, "an XML document has exactly one root element:\n{document}");
+    assert_eq!(
+        document_node.children.len(),
+        1,
+        "an XML document has exactly one root element:\n{document}"
+    );
     document_node.children.remove(0)
 }
 
 /// Returns the SigV4 headers (`authorization`, `x-amz-date`) for a request.
-fn sigv4_headers(method: &str, url: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<(String, String)> {
-    let identity: Identity = Credentials::new("AKIDQUERYTESTS", "query-test-secret", None, None, "query-tests").into();
+fn sigv4_headers(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Vec<(String, String)> {
+    let identity: Identity = Credentials::new(
+        "AKIDQUERYTESTS",
+        "query-test-secret",
+        None,
+        None,
+        "query-tests",
+    )
+    .into();
     let params = v4::SigningParams::builder()
         .identity(&identity)
         .region(REGION)
@@ -123,8 +175,13 @@ fn sigv4_headers(method: &str, url: &str, headers: &[(&str, &str)], body: &[u8])
         .build()
         .expect("complete SigV4 signing parameters")
         .into();
-    let signable = SignableRequest::new(method, url, headers.iter().copied(), SignableBody::Bytes(body))
-        .expect("a signable request");
+    let signable = SignableRequest::new(
+        method,
+        url,
+        headers.iter().copied(),
+        SignableBody::Bytes(body),
+    )
+    .expect("a signable request");
     let (instructions, _signature) = sign(signable, &params).expect("SigV4 signing").into_parts();
     instructions
         .headers()
@@ -161,7 +218,10 @@ impl RawClient {
             .no_proxy()
             .build()
             .expect("a plain HTTP reqwest client");
-        RawClient { host: node.addr().to_string(), http }
+        RawClient {
+            host: node.addr().to_string(),
+            http,
+        }
     }
 
     /// POSTs form parameters (plus `Version`) to `path`.
@@ -171,7 +231,14 @@ impl RawClient {
             .append_pair("Version", API_VERSION)
             .finish();
         let content_type = "application/x-www-form-urlencoded; charset=utf-8";
-        self.send("POST", path, "", &[("content-type", content_type)], body.into_bytes()).await
+        self.send(
+            "POST",
+            path,
+            "",
+            &[("content-type", content_type)],
+            body.into_bytes(),
+        )
+        .await
     }
 
     /// Sends a GET with the parameters (plus `Version`) in the query string.
@@ -186,11 +253,22 @@ impl RawClient {
     /// POSTs an AWS JSON 1.0 request for `action`.
     async fn post_json(&self, action: &str, body: &serde_json::Value) -> RawResponse {
         let target = format!("AmazonSQS.{action}");
-        let headers = [("content-type", "application/x-amz-json-1.0"), ("x-amz-target", target.as_str())];
-        self.send("POST", "/", "", &headers, body.to_string().into_bytes()).await
+        let headers = [
+            ("content-type", "application/x-amz-json-1.0"),
+            ("x-amz-target", target.as_str()),
+        ];
+        self.send("POST", "/", "", &headers, body.to_string().into_bytes())
+            .await
     }
 
-    async fn send(&self, method: &str, path: &str, query: &str, headers: &[(&str, &str)], body: Vec<u8>) -> RawResponse {
+    async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        query: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> RawResponse {
         let url = if query.is_empty() {
             format!("http://{}{path}", self.host)
         } else {
@@ -214,20 +292,44 @@ impl RawClient {
             .unwrap_or_else(|err| panic!("raw request to {url} failed: {err}"));
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let body = response.text().await.unwrap_or_else(|err| panic!("reading the response of {url} failed: {err}"));
-        RawResponse { status, headers, body }
+        let body = response
+            .text()
+            .await
+            .unwrap_or_else(|err| panic!("reading the response of {url} failed: {err}"));
+        RawResponse {
+            status,
+            headers,
+            body,
+        }
     }
 }
 
 /// Checks the common success shape and returns the `<{action}Result>` element,
 /// or the root when the action's response has no result element.
 fn expect_success<'a>(action: &str, response: &RawResponse, root: &'a Element) -> &'a Element {
-    assert_eq!(response.status, 200, "{action} must succeed; body:\n{}", response.body);
+    assert_eq!(
+        response.status, 200,
+        "{action} must succeed; body:\n{}",
+        response.body
+    );
     let content_type = response.header("content-type").unwrap_or_default();
-    assert!(content_type.contains("xml"), "{action} must answer with XML, got content-type {content_type:?}");
-    assert_eq!(root.name, format!("{action}Response"), "root element of the {action} response");
-    let request_id = root.text_at(&["ResponseMetadata", "RequestId"]).unwrap_or_default();
-    assert!(!request_id.is_empty(), "{action} response must carry ResponseMetadata/RequestId:\n{}", response.body);
+    assert!(
+        content_type.contains("xml"),
+        "{action} must respond with XML, got content-type {content_type:?}"
+    );
+    assert_eq!(
+        root.name,
+        format!("{action}Response"),
+        "root element of the {action} response"
+    );
+    let request_id = root
+        .text_at(&["ResponseMetadata", "RequestId"])
+        .unwrap_or_default();
+    assert!(
+        !request_id.is_empty(),
+        "{action} response must carry ResponseMetadata/RequestId:\n{}",
+        response.body
+    );
     root.child(&format!("{action}Result")).unwrap_or(root)
 }
 
@@ -255,14 +357,22 @@ async fn query_create_and_get_url() {
         .await;
     let root = response.xml();
     let result = expect_success("CreateQueue", &response, &root);
-    assert_eq!(result.name, "CreateQueueResult", "CreateQueue has a CreateQueueResult element");
+    assert_eq!(
+        result.name, "CreateQueueResult",
+        "CreateQueue has a CreateQueueResult element"
+    );
     assert_eq!(
         result.text_at(&["QueueUrl"]),
         Some(node.queue_url("query-queue").as_str()),
         "CreateQueueResult/QueueUrl"
     );
 
-    let response = raw.post_form("/", &[("Action", "GetQueueUrl"), ("QueueName", "query-queue")]).await;
+    let response = raw
+        .post_form(
+            "/",
+            &[("Action", "GetQueueUrl"), ("QueueName", "query-queue")],
+        )
+        .await;
     let root = response.xml();
     let result = expect_success("GetQueueUrl", &response, &root);
     assert_eq!(
@@ -286,9 +396,21 @@ async fn query_create_and_get_url() {
     let root = response.xml();
     let result = expect_success("GetQueueAttributes", &response, &root);
     let attributes = result.pairs("Attribute", "Name", "Value");
-    assert_eq!(attributes.len(), 3, "three flattened <Attribute> elements: {attributes:?}");
-    assert_eq!(attributes.get("VisibilityTimeout").map(String::as_str), Some("40"), "VisibilityTimeout from Attribute.1");
-    assert_eq!(attributes.get("DelaySeconds").map(String::as_str), Some("1"), "DelaySeconds from Attribute.2");
+    assert_eq!(
+        attributes.len(),
+        3,
+        "three flattened <Attribute> elements: {attributes:?}"
+    );
+    assert_eq!(
+        attributes.get("VisibilityTimeout").map(String::as_str),
+        Some("40"),
+        "VisibilityTimeout from Attribute.1"
+    );
+    assert_eq!(
+        attributes.get("DelaySeconds").map(String::as_str),
+        Some("1"),
+        "DelaySeconds from Attribute.2"
+    );
     assert_eq!(
         attributes.get("QueueArn").map(String::as_str),
         Some("arn:aws:sqs:us-east-1:000000000000:query-queue"),
@@ -300,8 +422,17 @@ async fn query_create_and_get_url() {
 async fn query_send_receive_delete_on_queue_path() {
     let node = Node::start().await;
     let raw = RawClient::new(&node);
-    let response = raw.post_form("/", &[("Action", "CreateQueue"), ("QueueName", "path-queue")]).await;
-    assert_eq!(response.status, 200, "CreateQueue; body:\n{}", response.body);
+    let response = raw
+        .post_form(
+            "/",
+            &[("Action", "CreateQueue"), ("QueueName", "path-queue")],
+        )
+        .await;
+    assert_eq!(
+        response.status, 200,
+        "CreateQueue; body:\n{}",
+        response.body
+    );
     let path = queue_path("path-queue");
 
     let body = "query body with <xml> & \"quotes\" é";
@@ -332,9 +463,20 @@ async fn query_send_receive_delete_on_queue_path() {
         ("count", "Number", AttributeValue::String("7".into())),
         ("raw", "Binary", AttributeValue::Binary(binary.to_vec())),
     ]);
-    let message_id = result.text_at(&["MessageId"]).unwrap_or_default().to_string();
-    assert!(!message_id.is_empty(), "SendMessageResult/MessageId:\n{}", response.body);
-    assert_eq!(result.text_at(&["MD5OfMessageBody"]), Some(md5_hex(body).as_str()), "SendMessageResult/MD5OfMessageBody");
+    let message_id = result
+        .text_at(&["MessageId"])
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        !message_id.is_empty(),
+        "SendMessageResult/MessageId:\n{}",
+        response.body
+    );
+    assert_eq!(
+        result.text_at(&["MD5OfMessageBody"]),
+        Some(md5_hex(body).as_str()),
+        "SendMessageResult/MD5OfMessageBody"
+    );
     assert_eq!(
         result.text_at(&["MD5OfMessageAttributes"]),
         expected_attribute_digest.as_deref(),
@@ -356,27 +498,79 @@ async fn query_send_receive_delete_on_queue_path() {
     let root = response.xml();
     let result = expect_success("ReceiveMessage", &response, &root);
     let messages: Vec<&Element> = result.children_named("Message").collect();
-    assert_eq!(messages.len(), 1, "one flattened <Message> element:\n{}", response.body);
+    assert_eq!(
+        messages.len(),
+        1,
+        "one flattened <Message> element:\n{}",
+        response.body
+    );
     let message = messages[0];
-    assert_eq!(message.text_at(&["MessageId"]), Some(message_id.as_str()), "Message/MessageId");
-    assert_eq!(message.text_at(&["Body"]), Some(body), "Message/Body is the XML-unescaped original");
-    assert_eq!(message.text_at(&["MD5OfBody"]), Some(md5_hex(body).as_str()), "Message/MD5OfBody");
-    let handle = message.text_at(&["ReceiptHandle"]).unwrap_or_default().to_string();
-    assert!(!handle.is_empty(), "Message/ReceiptHandle:\n{}", response.body);
+    assert_eq!(
+        message.text_at(&["MessageId"]),
+        Some(message_id.as_str()),
+        "Message/MessageId"
+    );
+    assert_eq!(
+        message.text_at(&["Body"]),
+        Some(body),
+        "Message/Body is the XML-unescaped original"
+    );
+    assert_eq!(
+        message.text_at(&["MD5OfBody"]),
+        Some(md5_hex(body).as_str()),
+        "Message/MD5OfBody"
+    );
+    let handle = message
+        .text_at(&["ReceiptHandle"])
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        !handle.is_empty(),
+        "Message/ReceiptHandle:\n{}",
+        response.body
+    );
 
     let system = message.pairs("Attribute", "Name", "Value");
-    assert_eq!(system.get("ApproximateReceiveCount").map(String::as_str), Some("1"), "Attribute ApproximateReceiveCount");
-    assert!(system.contains_key("SentTimestamp"), "Attribute SentTimestamp is returned for All: {system:?}");
+    assert_eq!(
+        system.get("ApproximateReceiveCount").map(String::as_str),
+        Some("1"),
+        "Attribute ApproximateReceiveCount"
+    );
+    assert!(
+        system.contains_key("SentTimestamp"),
+        "Attribute SentTimestamp is returned for All: {system:?}"
+    );
 
     let user: HashMap<&str, &Element> = message
         .children_named("MessageAttribute")
         .map(|attribute| (attribute.text_at(&["Name"]).unwrap_or_default(), attribute))
         .collect();
-    assert_eq!(user.len(), 3, "three flattened <MessageAttribute> elements:\n{}", response.body);
-    assert_eq!(user["color"].text_at(&["Value", "StringValue"]), Some("blue"), "MessageAttribute color StringValue");
-    assert_eq!(user["color"].text_at(&["Value", "DataType"]), Some("String"), "MessageAttribute color DataType");
-    assert_eq!(user["count"].text_at(&["Value", "StringValue"]), Some("7"), "MessageAttribute count StringValue");
-    assert_eq!(user["count"].text_at(&["Value", "DataType"]), Some("Number"), "MessageAttribute count DataType");
+    assert_eq!(
+        user.len(),
+        3,
+        "three flattened <MessageAttribute> elements:\n{}",
+        response.body
+    );
+    assert_eq!(
+        user["color"].text_at(&["Value", "StringValue"]),
+        Some("blue"),
+        "MessageAttribute color StringValue"
+    );
+    assert_eq!(
+        user["color"].text_at(&["Value", "DataType"]),
+        Some("String"),
+        "MessageAttribute color DataType"
+    );
+    assert_eq!(
+        user["count"].text_at(&["Value", "StringValue"]),
+        Some("7"),
+        "MessageAttribute count StringValue"
+    );
+    assert_eq!(
+        user["count"].text_at(&["Value", "DataType"]),
+        Some("Number"),
+        "MessageAttribute count DataType"
+    );
     assert_eq!(
         user["raw"].text_at(&["Value", "BinaryValue"]),
         Some(binary_base64.as_str()),
@@ -388,7 +582,12 @@ async fn query_send_receive_delete_on_queue_path() {
         "Message/MD5OfMessageAttributes"
     );
 
-    let response = raw.post_form(&path, &[("Action", "DeleteMessage"), ("ReceiptHandle", &handle)]).await;
+    let response = raw
+        .post_form(
+            &path,
+            &[("Action", "DeleteMessage"), ("ReceiptHandle", &handle)],
+        )
+        .await;
     let root = response.xml();
     expect_success("DeleteMessage", &response, &root);
 }
@@ -397,8 +596,17 @@ async fn query_send_receive_delete_on_queue_path() {
 async fn query_batch_entries() {
     let node = Node::start().await;
     let raw = RawClient::new(&node);
-    let response = raw.post_form("/", &[("Action", "CreateQueue"), ("QueueName", "batch-queue")]).await;
-    assert_eq!(response.status, 200, "CreateQueue; body:\n{}", response.body);
+    let response = raw
+        .post_form(
+            "/",
+            &[("Action", "CreateQueue"), ("QueueName", "batch-queue")],
+        )
+        .await;
+    assert_eq!(
+        response.status, 200,
+        "CreateQueue; body:\n{}",
+        response.body
+    );
     let url = node.queue_url("batch-queue");
 
     let response = raw
@@ -411,9 +619,18 @@ async fn query_batch_entries() {
                 ("SendMessageBatchRequestEntry.1.MessageBody", "one"),
                 ("SendMessageBatchRequestEntry.2.Id", "second"),
                 ("SendMessageBatchRequestEntry.2.MessageBody", "two"),
-                ("SendMessageBatchRequestEntry.2.MessageAttribute.1.Name", "k"),
-                ("SendMessageBatchRequestEntry.2.MessageAttribute.1.Value.DataType", "String"),
-                ("SendMessageBatchRequestEntry.2.MessageAttribute.1.Value.StringValue", "v"),
+                (
+                    "SendMessageBatchRequestEntry.2.MessageAttribute.1.Name",
+                    "k",
+                ),
+                (
+                    "SendMessageBatchRequestEntry.2.MessageAttribute.1.Value.DataType",
+                    "String",
+                ),
+                (
+                    "SendMessageBatchRequestEntry.2.MessageAttribute.1.Value.StringValue",
+                    "v",
+                ),
             ],
         )
         .await;
@@ -423,18 +640,40 @@ async fn query_batch_entries() {
         .children_named("SendMessageBatchResultEntry")
         .map(|entry| (entry.text_at(&["Id"]).unwrap_or_default(), entry))
         .collect();
-    assert_eq!(entries.len(), 2, "two flattened <SendMessageBatchResultEntry> elements:\n{}", response.body);
-    assert_eq!(entries["first"].text_at(&["MD5OfMessageBody"]), Some(md5_hex("one").as_str()), "entry first MD5OfMessageBody");
-    assert_eq!(entries["second"].text_at(&["MD5OfMessageBody"]), Some(md5_hex("two").as_str()), "entry second MD5OfMessageBody");
+    assert_eq!(
+        entries.len(),
+        2,
+        "two flattened <SendMessageBatchResultEntry> elements:\n{}",
+        response.body
+    );
+    assert_eq!(
+        entries["first"].text_at(&["MD5OfMessageBody"]),
+        Some(md5_hex("one").as_str()),
+        "entry first MD5OfMessageBody"
+    );
+    assert_eq!(
+        entries["second"].text_at(&["MD5OfMessageBody"]),
+        Some(md5_hex("two").as_str()),
+        "entry second MD5OfMessageBody"
+    );
     assert_eq!(
         entries["second"].text_at(&["MD5OfMessageAttributes"]),
-        md5_of_message_attributes(&[("k", "String", AttributeValue::String("v".into()))]).as_deref(),
+        md5_of_message_attributes(&[("k", "String", AttributeValue::String("v".into()))])
+            .as_deref(),
         "entry second MD5OfMessageAttributes"
     );
     for (id, entry) in &entries {
-        assert!(!entry.text_at(&["MessageId"]).unwrap_or_default().is_empty(), "entry {id} has a MessageId");
+        assert!(
+            !entry.text_at(&["MessageId"]).unwrap_or_default().is_empty(),
+            "entry {id} has a MessageId"
+        );
     }
-    assert_eq!(result.children_named("BatchResultErrorEntry").count(), 0, "no failed entries:\n{}", response.body);
+    assert_eq!(
+        result.children_named("BatchResultErrorEntry").count(),
+        0,
+        "no failed entries:\n{}",
+        response.body
+    );
 
     let mut handles: Vec<String> = Vec::new();
     for _ in 0..20 {
@@ -444,13 +683,23 @@ async fn query_batch_entries() {
         let response = raw
             .post_form(
                 "/",
-                &[("Action", "ReceiveMessage"), ("QueueUrl", &url), ("MaxNumberOfMessages", "10"), ("WaitTimeSeconds", "1")],
+                &[
+                    ("Action", "ReceiveMessage"),
+                    ("QueueUrl", &url),
+                    ("MaxNumberOfMessages", "10"),
+                    ("WaitTimeSeconds", "1"),
+                ],
             )
             .await;
         let root = response.xml();
         let result = expect_success("ReceiveMessage", &response, &root);
         for message in result.children_named("Message") {
-            handles.push(message.text_at(&["ReceiptHandle"]).unwrap_or_default().to_string());
+            handles.push(
+                message
+                    .text_at(&["ReceiptHandle"])
+                    .unwrap_or_default()
+                    .to_string(),
+            );
         }
     }
     assert_eq!(handles.len(), 2, "both batch messages are received");
@@ -462,11 +711,20 @@ async fn query_batch_entries() {
                 ("Action", "DeleteMessageBatch"),
                 ("QueueUrl", &url),
                 ("DeleteMessageBatchRequestEntry.1.Id", "d1"),
-                ("DeleteMessageBatchRequestEntry.1.ReceiptHandle", &handles[0]),
+                (
+                    "DeleteMessageBatchRequestEntry.1.ReceiptHandle",
+                    &handles[0],
+                ),
                 ("DeleteMessageBatchRequestEntry.2.Id", "d2"),
-                ("DeleteMessageBatchRequestEntry.2.ReceiptHandle", &handles[1]),
+                (
+                    "DeleteMessageBatchRequestEntry.2.ReceiptHandle",
+                    &handles[1],
+                ),
                 ("DeleteMessageBatchRequestEntry.3.Id", "forged"),
-                ("DeleteMessageBatchRequestEntry.3.ReceiptHandle", "not-a-receipt-handle"),
+                (
+                    "DeleteMessageBatchRequestEntry.3.ReceiptHandle",
+                    "not-a-receipt-handle",
+                ),
             ],
         )
         .await;
@@ -477,12 +735,33 @@ async fn query_batch_entries() {
         .filter_map(|entry| entry.text_at(&["Id"]))
         .collect();
     deleted.sort_unstable();
-    assert_eq!(deleted, ["d1", "d2"], "flattened <DeleteMessageBatchResultEntry> ids");
+    assert_eq!(
+        deleted,
+        ["d1", "d2"],
+        "flattened <DeleteMessageBatchResultEntry> ids"
+    );
     let failed: Vec<&Element> = result.children_named("BatchResultErrorEntry").collect();
-    assert_eq!(failed.len(), 1, "one flattened <BatchResultErrorEntry>:\n{}", response.body);
-    assert_eq!(failed[0].text_at(&["Id"]), Some("forged"), "BatchResultErrorEntry/Id");
-    assert_eq!(failed[0].text_at(&["Code"]), Some(codes::RECEIPT_HANDLE_IS_INVALID), "BatchResultErrorEntry/Code");
-    assert_eq!(failed[0].text_at(&["SenderFault"]), Some("true"), "BatchResultErrorEntry/SenderFault");
+    assert_eq!(
+        failed.len(),
+        1,
+        "one flattened <BatchResultErrorEntry>:\n{}",
+        response.body
+    );
+    assert_eq!(
+        failed[0].text_at(&["Id"]),
+        Some("forged"),
+        "BatchResultErrorEntry/Id"
+    );
+    assert_eq!(
+        failed[0].text_at(&["Code"]),
+        Some(codes::RECEIPT_HANDLE_IS_INVALID),
+        "BatchResultErrorEntry/Code"
+    );
+    assert_eq!(
+        failed[0].text_at(&["SenderFault"]),
+        Some("true"),
+        "BatchResultErrorEntry/SenderFault"
+    );
 }
 
 #[tokio::test]
@@ -492,33 +771,73 @@ async fn query_tags_flattened() {
     let response = raw
         .post_form(
             "/",
-            &[("Action", "CreateQueue"), ("QueueName", "tag-queue"), ("Tag.1.Key", "team"), ("Tag.1.Value", "core")],
+            &[
+                ("Action", "CreateQueue"),
+                ("QueueName", "tag-queue"),
+                ("Tag.1.Key", "team"),
+                ("Tag.1.Value", "core"),
+            ],
         )
         .await;
-    assert_eq!(response.status, 200, "CreateQueue with Tag.1; body:\n{}", response.body);
+    assert_eq!(
+        response.status, 200,
+        "CreateQueue with Tag.1; body:\n{}",
+        response.body
+    );
     let url = node.queue_url("tag-queue");
 
     let response = raw
-        .post_form("/", &[("Action", "TagQueue"), ("QueueUrl", &url), ("Tag.1.Key", "env"), ("Tag.1.Value", "ci")])
+        .post_form(
+            "/",
+            &[
+                ("Action", "TagQueue"),
+                ("QueueUrl", &url),
+                ("Tag.1.Key", "env"),
+                ("Tag.1.Value", "ci"),
+            ],
+        )
         .await;
     let root = response.xml();
     expect_success("TagQueue", &response, &root);
 
-    let response = raw.post_form("/", &[("Action", "ListQueueTags"), ("QueueUrl", &url)]).await;
+    let response = raw
+        .post_form("/", &[("Action", "ListQueueTags"), ("QueueUrl", &url)])
+        .await;
     let root = response.xml();
     let result = expect_success("ListQueueTags", &response, &root);
     let tags = result.pairs("Tag", "Key", "Value");
-    let expected = HashMap::from([("team".to_string(), "core".to_string()), ("env".to_string(), "ci".to_string())]);
-    assert_eq!(tags, expected, "flattened <Tag><Key/><Value/></Tag> elements");
+    let expected = HashMap::from([
+        ("team".to_string(), "core".to_string()),
+        ("env".to_string(), "ci".to_string()),
+    ]);
+    assert_eq!(
+        tags, expected,
+        "flattened <Tag><Key/><Value/></Tag> elements"
+    );
 
-    let response = raw.post_form("/", &[("Action", "UntagQueue"), ("QueueUrl", &url), ("TagKey.1", "team")]).await;
+    let response = raw
+        .post_form(
+            "/",
+            &[
+                ("Action", "UntagQueue"),
+                ("QueueUrl", &url),
+                ("TagKey.1", "team"),
+            ],
+        )
+        .await;
     let root = response.xml();
     expect_success("UntagQueue", &response, &root);
-    let response = raw.post_form("/", &[("Action", "ListQueueTags"), ("QueueUrl", &url)]).await;
+    let response = raw
+        .post_form("/", &[("Action", "ListQueueTags"), ("QueueUrl", &url)])
+        .await;
     let root = response.xml();
     let result = expect_success("ListQueueTags", &response, &root);
     let tags = result.pairs("Tag", "Key", "Value");
-    assert_eq!(tags, HashMap::from([("env".to_string(), "ci".to_string())]), "tags after UntagQueue TagKey.1=team");
+    assert_eq!(
+        tags,
+        HashMap::from([("env".to_string(), "ci".to_string())]),
+        "tags after UntagQueue TagKey.1=team"
+    );
 }
 
 #[tokio::test]
@@ -526,44 +845,114 @@ async fn query_error_response() {
     let node = Node::start().await;
     let raw = RawClient::new(&node);
 
-    let response = raw.post_form("/", &[("Action", "GetQueueUrl"), ("QueueName", "missing")]).await;
-    assert_eq!(response.status, 400, "a missing queue is a client error; body:\n{}", response.body);
+    let response = raw
+        .post_form("/", &[("Action", "GetQueueUrl"), ("QueueName", "missing")])
+        .await;
+    assert_eq!(
+        response.status, 400,
+        "a missing queue is a client error; body:\n{}",
+        response.body
+    );
     let root = response.xml();
-    assert_eq!(root.name, "ErrorResponse", "root element of an error:\n{}", response.body);
-    assert_eq!(root.text_at(&["Error", "Type"]), Some("Sender"), "Error/Type of a missing queue");
-    assert_eq!(root.text_at(&["Error", "Code"]), Some(codes::NON_EXISTENT_QUEUE), "Error/Code of a missing queue");
+    assert_eq!(
+        root.name, "ErrorResponse",
+        "root element of an error:\n{}",
+        response.body
+    );
+    assert_eq!(
+        root.text_at(&["Error", "Type"]),
+        Some("Sender"),
+        "Error/Type of a missing queue"
+    );
+    assert_eq!(
+        root.text_at(&["Error", "Code"]),
+        Some(codes::NON_EXISTENT_QUEUE),
+        "Error/Code of a missing queue"
+    );
     let message = root.text_at(&["Error", "Message"]).unwrap_or_default();
-    assert!(!message.is_empty(), "Error/Message explains the error:\n{}", response.body);
+    assert!(
+        !message.is_empty(),
+        "Error/Message explains the error:\n{}",
+        response.body
+    );
     let request_id = root.text_at(&["RequestId"]).unwrap_or_default();
-    assert!(!request_id.is_empty(), "ErrorResponse/RequestId:\n{}", response.body);
+    assert!(
+        !request_id.is_empty(),
+        "ErrorResponse/RequestId:\n{}",
+        response.body
+    );
 
     let response = raw.post_form("/", &[("Action", "NoSuchAction")]).await;
-    assert_eq!(response.status, 400, "an unknown action is a client error; body:\n{}", response.body);
+    assert_eq!(
+        response.status, 400,
+        "an unknown action is a client error; body:\n{}",
+        response.body
+    );
     let root = response.xml();
-    assert_eq!(root.name, "ErrorResponse", "root element of an unknown-action error:\n{}", response.body);
-    assert_eq!(root.text_at(&["Error", "Code"]), Some(codes::INVALID_ACTION), "Error/Code of an unknown action");
+    assert_eq!(
+        root.name, "ErrorResponse",
+        "root element of an unknown-action error:\n{}",
+        response.body
+    );
+    assert_eq!(
+        root.text_at(&["Error", "Code"]),
+        Some(codes::INVALID_ACTION),
+        "Error/Code of an unknown action"
+    );
 
     let response = raw.post_form("/", &[("Action", "CreateQueue")]).await;
-    assert_eq!(response.status, 400, "CreateQueue without QueueName is a client error; body:\n{}", response.body);
+    assert_eq!(
+        response.status, 400,
+        "CreateQueue without QueueName is a client error; body:\n{}",
+        response.body
+    );
     let root = response.xml();
-    assert_eq!(root.text_at(&["Error", "Code"]), Some(codes::MISSING_PARAMETER), "Error/Code without QueueName");
+    assert_eq!(
+        root.text_at(&["Error", "Code"]),
+        Some(codes::MISSING_PARAMETER),
+        "Error/Code without QueueName"
+    );
 }
 
 #[tokio::test]
 async fn query_get_request() {
     let node = Node::start().await;
     let raw = RawClient::new(&node);
-    let response = raw.post_form("/", &[("Action", "CreateQueue"), ("QueueName", "get-queue")]).await;
-    assert_eq!(response.status, 200, "CreateQueue; body:\n{}", response.body);
-
-    let response = raw.get_query("/", &[("Action", "ListQueues"), ("QueueNamePrefix", "get-")]).await;
-    let root = response.xml();
-    let result = expect_success("ListQueues", &response, &root);
-    let urls: Vec<&str> = result.children_named("QueueUrl").map(|url| url.text.as_str()).collect();
-    assert_eq!(urls, [node.queue_url("get-queue").as_str()], "flattened <QueueUrl> elements of a GET ListQueues");
+    let response = raw
+        .post_form(
+            "/",
+            &[("Action", "CreateQueue"), ("QueueName", "get-queue")],
+        )
+        .await;
+    assert_eq!(
+        response.status, 200,
+        "CreateQueue; body:\n{}",
+        response.body
+    );
 
     let response = raw
-        .get_query(&queue_path("get-queue"), &[("Action", "GetQueueAttributes"), ("AttributeName.1", "All")])
+        .get_query(
+            "/",
+            &[("Action", "ListQueues"), ("QueueNamePrefix", "get-")],
+        )
+        .await;
+    let root = response.xml();
+    let result = expect_success("ListQueues", &response, &root);
+    let urls: Vec<&str> = result
+        .children_named("QueueUrl")
+        .map(|url| url.text.as_str())
+        .collect();
+    assert_eq!(
+        urls,
+        [node.queue_url("get-queue").as_str()],
+        "flattened <QueueUrl> elements of a GET ListQueues"
+    );
+
+    let response = raw
+        .get_query(
+            &queue_path("get-queue"),
+            &[("Action", "GetQueueAttributes"), ("AttributeName.1", "All")],
+        )
         .await;
     let root = response.xml();
     let result = expect_success("GetQueueAttributes", &response, &root);
@@ -580,21 +969,47 @@ async fn json_error_has_query_header() {
     let node = Node::start().await;
     let raw = RawClient::new(&node);
 
-    let response = raw.post_json("GetQueueUrl", &serde_json::json!({ "QueueName": "missing" })).await;
-    assert_eq!(response.status, 400, "a missing queue is a client error; body:\n{}", response.body);
+    let response = raw
+        .post_json(
+            "GetQueueUrl",
+            &serde_json::json!({ "QueueName": "missing" }),
+        )
+        .await;
+    assert_eq!(
+        response.status, 400,
+        "a missing queue is a client error; body:\n{}",
+        response.body
+    );
     assert_eq!(
         response.header("x-amzn-query-error"),
         Some("AWS.SimpleQueueService.NonExistentQueue;Sender"),
         "x-amzn-query-error carries the Query code and fault"
     );
     let content_type = response.header("content-type").unwrap_or_default();
-    assert!(content_type.starts_with("application/x-amz-json-1.0"), "JSON error content-type, got {content_type:?}");
+    assert!(
+        content_type.starts_with("application/x-amz-json-1.0"),
+        "JSON error content-type, got {content_type:?}"
+    );
 
-    let body: serde_json::Value = serde_json::from_str(&response.body)
-        .unwrap_or_else(|err| panic!("the JSON error body does not parse ({err}):\n{}", response.body));
+    let body: serde_json::Value = serde_json::from_str(&response.body).unwrap_or_else(|err| {
+        panic!(
+            "the JSON error body does not parse ({err}):\n{}",
+            response.body
+        )
+    });
     let error_type = body["__type"].as_str().unwrap_or_default();
     let shape = error_type.rsplit('#').next().unwrap_or_default();
-    assert_eq!(shape, "QueueDoesNotExist", "__type names the QueueDoesNotExist shape, got {error_type:?}");
-    let message = body["message"].as_str().or_else(|| body["Message"].as_str()).unwrap_or_default();
-    assert!(!message.is_empty(), "the JSON error carries a message:\n{}", response.body);
+    assert_eq!(
+        shape, "QueueDoesNotExist",
+        "__type names the QueueDoesNotExist shape, got {error_type:?}"
+    );
+    let message = body["message"]
+        .as_str()
+        .or_else(|| body["Message"].as_str())
+        .unwrap_or_default();
+    assert!(
+        !message.is_empty(),
+        "the JSON error carries a message:\n{}",
+        response.body
+    );
 }

@@ -50,7 +50,7 @@ show_server_log() {
     tail -n 60 "$smoke_dir/stderr.log" >&2 || true
 }
 
-# smoke.py waits (at most 30 s) until the server answers, then runs its checks.
+# smoke.py waits (at most 30 s) until the server responds, then runs its checks.
 if ! .venv/bin/python tests/smoke/smoke.py "$endpoint" --pid "$server_pid"; then
     show_server_log
     exit 1

@@ -16,7 +16,10 @@ async fn list_tags(client: &Client, url: &str) -> HashMap<String, String> {
 }
 
 fn tag_map(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-    pairs.iter().map(|(key, value)| (key.to_string(), value.to_string())).collect()
+    pairs
+        .iter()
+        .map(|(key, value)| (key.to_string(), value.to_string()))
+        .collect()
 }
 
 #[tokio::test]
@@ -25,7 +28,10 @@ async fn tag_queue_round_trip() {
     let client = node.client();
     let url = create_queue(&client, "tagged", &[]).await;
 
-    assert!(list_tags(&client, &url).await.is_empty(), "a queue created without tags has no tags");
+    assert!(
+        list_tags(&client, &url).await.is_empty(),
+        "a queue created without tags has no tags"
+    );
 
     client
         .tag_queue()
@@ -83,7 +89,10 @@ async fn create_queue_with_tags() {
         .send()
         .await
         .expect("CreateQueue with tags");
-    let url = output.queue_url().expect("CreateQueue returns a QueueUrl").to_string();
+    let url = output
+        .queue_url()
+        .expect("CreateQueue returns a QueueUrl")
+        .to_string();
 
     assert_eq!(
         list_tags(&client, &url).await,
@@ -98,15 +107,37 @@ async fn tag_actions_missing_queue() {
     let client = node.client();
     let missing = node.queue_url("missing");
 
-    let result = client.tag_queue().queue_url(&missing).tags("k", "v").send().await;
+    let result = client
+        .tag_queue()
+        .queue_url(&missing)
+        .tags("k", "v")
+        .send()
+        .await;
     let code = expect_service_error("TagQueue on a missing queue", result);
-    assert_eq!(code, codes::NON_EXISTENT_QUEUE, "TagQueue error code for a missing queue");
+    assert_eq!(
+        code,
+        codes::NON_EXISTENT_QUEUE,
+        "TagQueue error code for a missing queue"
+    );
 
-    let result = client.untag_queue().queue_url(&missing).tag_keys("k").send().await;
+    let result = client
+        .untag_queue()
+        .queue_url(&missing)
+        .tag_keys("k")
+        .send()
+        .await;
     let code = expect_service_error("UntagQueue on a missing queue", result);
-    assert_eq!(code, codes::NON_EXISTENT_QUEUE, "UntagQueue error code for a missing queue");
+    assert_eq!(
+        code,
+        codes::NON_EXISTENT_QUEUE,
+        "UntagQueue error code for a missing queue"
+    );
 
     let result = client.list_queue_tags().queue_url(&missing).send().await;
     let code = expect_service_error("ListQueueTags on a missing queue", result);
-    assert_eq!(code, codes::NON_EXISTENT_QUEUE, "ListQueueTags error code for a missing queue");
+    assert_eq!(
+        code,
+        codes::NON_EXISTENT_QUEUE,
+        "ListQueueTags error code for a missing queue"
+    );
 }

@@ -49,7 +49,7 @@ def make_client(endpoint):
 
 
 def wait_until_ready(client, pid):
-    """Poll ListQueues every 50 ms until it answers, the server exits, or 30 s pass."""
+    """Poll ListQueues every 50 ms until it succeeds, the server exits, or 30 s pass."""
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
     last_error = None
     while time.monotonic() < deadline:
@@ -57,7 +57,7 @@ def wait_until_ready(client, pid):
             try:
                 os.kill(pid, 0)
             except ProcessLookupError:
-                raise CheckFailed(f"sluice (pid {pid}) exited before it answered ListQueues")
+                raise CheckFailed(f"sluice (pid {pid}) exited before it responded to ListQueues")
         try:
             client.list_queues()
             return
@@ -66,7 +66,7 @@ def wait_until_ready(client, pid):
         except Exception as error:  # botocore raises several connection error types
             last_error = error
         time.sleep(0.05)
-    raise CheckFailed(f"sluice did not answer ListQueues within {READY_TIMEOUT_SECONDS} s: {last_error}")
+    raise CheckFailed(f"sluice did not respond to ListQueues within {READY_TIMEOUT_SECONDS} s: {last_error}")
 
 
 def check_standard_queue(client, endpoint):
@@ -139,7 +139,7 @@ def main():
 
     client = make_client(endpoint)
     checks = [
-        ("server answers", lambda: wait_until_ready(client, args.pid)),
+        ("server responds", lambda: wait_until_ready(client, args.pid)),
         ("standard queue round trip", lambda: check_standard_queue(client, endpoint)),
         ("FIFO queue order", lambda: check_fifo_queue(client)),
         ("missing queue error", lambda: check_missing_queue(client)),

@@ -17,9 +17,10 @@ pub const ACCOUNT_ID: &str = "000000000000";
 
 /// Builds an SQS client for `endpoint` (for example `http://127.0.0.1:9324`).
 ///
-/// The client signs with static test credentials for us-east-1, speaks plain
-/// HTTP (no TLS stack is compiled in), makes one attempt per call so that
-/// server errors are not hidden by retries, and gives up on a call after 60 s.
+/// The client signs with static test credentials for us-east-1 and speaks
+/// plain HTTP, since no TLS stack is compiled in. It makes one attempt per
+/// call, so that retries do not hide server errors, and gives up on a call
+/// after 60 s.
 /// Long polls wait at most 20 s, so that bound is never reached by a healthy
 /// server.
 pub fn sqs_client(endpoint: &str) -> aws_sdk_sqs::Client {
@@ -31,11 +32,20 @@ pub fn sqs_client(endpoint: &str) -> aws_sdk_sqs::Client {
 }
 
 /// Builds a client like [`sqs_client`] with other timeouts.
-pub(crate) fn sqs_client_with_timeouts(endpoint: &str, timeouts: TimeoutConfig) -> aws_sdk_sqs::Client {
+pub(crate) fn sqs_client_with_timeouts(
+    endpoint: &str,
+    timeouts: TimeoutConfig,
+) -> aws_sdk_sqs::Client {
     // `build_http` makes a hyper client without TLS, which is all that a
     // server on 127.0.0.1 needs and keeps rustls and aws-lc out of the build.
     let http_client = aws_smithy_http_client::Builder::new().build_http();
-    let credentials = Credentials::new("AKIDSLUICETESTS", "sluice-test-secret", None, None, "sluice-tests");
+    let credentials = Credentials::new(
+        "AKIDSLUICETESTS",
+        "sluice-test-secret",
+        None,
+        None,
+        "sluice-tests",
+    );
     let config = aws_sdk_sqs::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(REGION))
@@ -50,28 +60,30 @@ pub(crate) fn sqs_client_with_timeouts(endpoint: &str, timeouts: TimeoutConfig) 
 
 /// Returns the error code of a call that must fail with a service error.
 ///
-/// `what` names the call in the panic message.
+/// `call` names the call in the panic message.
 ///
 /// # Panics
 ///
 /// Panics when the call succeeded or failed without a response from the
 /// server (connection, timeout or SDK-side validation errors).
-pub fn expect_service_error<T, E>(what: &str, result: Result<T, SdkError<E>>) -> String
+pub fn expect_service_error<T, E>(call: &str, result: Result<T, SdkError<E>>) -> String
 where
     T: Debug,
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
     match result {
-        Ok(output) => panic!("{what}: expected an error response, but the call succeeded with {output:?}"),
+        Ok(output) => {
+            panic!("{call}: expected an error response, but the call succeeded with {output:?}")
+        }
         Err(SdkError::ServiceError(context)) => match context.err().code() {
             Some(code) => code.to_string(),
             None => panic!(
-                "{what}: the error response carried no error code (raw response: {:?})",
+                "{call}: the error response carried no error code (raw response: {:?})",
                 context.raw()
             ),
         },
         Err(other) => panic!(
-            "{what}: expected an error response from the server, got {}",
+            "{call}: expected an error response from the server, got {}",
             DisplayErrorContext(&other)
         ),
     }
@@ -82,14 +94,22 @@ where
 /// # Panics
 ///
 /// Panics when GetQueueAttributes fails.
-pub async fn queue_attributes(client: &aws_sdk_sqs::Client, queue_url: &str) -> HashMap<String, String> {
+pub async fn queue_attributes(
+    client: &aws_sdk_sqs::Client,
+    queue_url: &str,
+) -> HashMap<String, String> {
     let output = client
         .get_queue_attributes()
         .queue_url(queue_url)
         .attribute_names(QueueAttributeName::All)
         .send()
         .await
-        .unwrap_or_else(|err| panic!("GetQueueAttributes All on {queue_url} failed: {}", DisplayErrorContext(&err)));
+        .unwrap_or_else(|err| {
+            panic!(
+                "GetQueueAttributes All on {queue_url} failed: {}",
+                DisplayErrorContext(&err)
+            )
+        });
     output
         .attributes()
         .map(|attributes| {
@@ -115,10 +135,12 @@ pub async fn create_queue(
     for (name, value) in attributes {
         request = request.attributes(name.clone(), *value);
     }
-    let output = request
-        .send()
-        .await
-        .unwrap_or_else(|err| panic!("CreateQueue {queue_name} failed: {}", DisplayErrorContext(&err)));
+    let output = request.send().await.unwrap_or_else(|err| {
+        panic!(
+            "CreateQueue {queue_name} failed: {}",
+            DisplayErrorContext(&err)
+        )
+    });
     output
         .queue_url()
         .unwrap_or_else(|| panic!("CreateQueue {queue_name} returned no QueueUrl"))

@@ -1,6 +1,6 @@
 //! SQS error codes as the AWS SDK for Rust reports them.
 //!
-//! SQS answers AWS JSON 1.0 errors with a `__type` such as
+//! SQS returns AWS JSON 1.0 errors with a `__type` such as
 //! `com.amazonaws.sqs#QueueDoesNotExist` and an `x-amzn-query-error` header
 //! carrying the older Query protocol code and fault, for example
 //! `AWS.SimpleQueueService.NonExistentQueue;Sender`. The SDK (aws-sdk-sqs 1.x)
@@ -30,7 +30,8 @@ pub const PURGE_QUEUE_IN_PROGRESS: &str = "AWS.SimpleQueueService.PurgeQueueInPr
 /// A batch request with no entries.
 pub const EMPTY_BATCH_REQUEST: &str = "AWS.SimpleQueueService.EmptyBatchRequest";
 /// A batch request with more than 10 entries.
-pub const TOO_MANY_ENTRIES_IN_BATCH_REQUEST: &str = "AWS.SimpleQueueService.TooManyEntriesInBatchRequest";
+pub const TOO_MANY_ENTRIES_IN_BATCH_REQUEST: &str =
+    "AWS.SimpleQueueService.TooManyEntriesInBatchRequest";
 /// Two batch entries with the same `Id`.
 pub const BATCH_ENTRY_IDS_NOT_DISTINCT: &str = "AWS.SimpleQueueService.BatchEntryIdsNotDistinct";
 /// A batch entry `Id` that is not 1 to 80 alphanumeric, hyphen or underscore characters.

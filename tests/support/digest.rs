@@ -1,10 +1,10 @@
 //! The MD5 digests that SQS returns for message bodies and message attributes.
 //!
 //! The attribute digest follows the SQS Developer Guide ("Calculating the MD5
-//! message digest for message attributes"): sort the attributes by name, and
-//! for each one append the name, the data type and the value, each as a
-//! 4-byte big-endian length followed by its UTF-8 (or binary) bytes, with one
-//! transport byte before the value: 1 for `String` and `Number` types, 2 for
+//! message digest for message attributes"). Sort the attributes by name. For
+//! each one, append the name, the data type and the value, each as a 4-byte
+//! big-endian length followed by its UTF-8 (or binary) bytes. One transport
+//! byte goes before the value: 1 for `String` and `Number` types, 2 for
 //! `Binary` types. The digest is the MD5 of that buffer, in lowercase hex.
 
 use std::collections::HashMap;
@@ -68,7 +68,9 @@ pub fn md5_of_sdk_message_attributes(
             } else if let Some(blob) = value.binary_value() {
                 AttributeValue::Binary(blob.as_ref().to_vec())
             } else {
-                panic!("message attribute {name} has neither StringValue nor BinaryValue: {value:?}")
+                panic!(
+                    "message attribute {name} has neither StringValue nor BinaryValue: {value:?}"
+                )
             };
             (name.as_str(), value.data_type(), encoded)
         })
@@ -88,7 +90,11 @@ mod tests {
 
     #[test]
     fn body_digest_matches_rfc1321_vector() {
-        assert_eq!(md5_hex("abc"), "900150983cd24fb0d6963f7d28e17f72", "MD5 test vector from RFC 1321");
+        assert_eq!(
+            md5_hex("abc"),
+            "900150983cd24fb0d6963f7d28e17f72",
+            "MD5 test vector from RFC 1321"
+        );
     }
 
     #[test]
@@ -101,7 +107,10 @@ mod tests {
             ("b", "Binary", AttributeValue::Binary(vec![0, 1])),
             ("a", "String", AttributeValue::String("1".into())),
         ]);
-        assert_eq!(forward, backward, "the digest must not depend on the order attributes are given in");
+        assert_eq!(
+            forward, backward,
+            "the digest must not depend on the order attributes are given in"
+        );
     }
 
     #[test]
@@ -118,8 +127,13 @@ mod tests {
         ]
         .concat();
         let expected = hex::encode(Md5::digest(&buffer));
-        let actual = md5_of_message_attributes(&[("n", "String", AttributeValue::String("v".into()))]);
-        assert_eq!(actual.as_deref(), Some(expected.as_str()), "digest of a single String attribute");
+        let actual =
+            md5_of_message_attributes(&[("n", "String", AttributeValue::String("v".into()))]);
+        assert_eq!(
+            actual.as_deref(),
+            Some(expected.as_str()),
+            "digest of a single String attribute"
+        );
     }
 
     #[test]
@@ -130,13 +144,25 @@ mod tests {
             ("1493147359900", "235c5c510d26fb653d073faed50ae77c"),
             ("1493147359901", "994258b45346a2cc3f9cbb611aa7af30"),
         ] {
-            let actual = md5_of_message_attributes(&[("timestamp", "Number", AttributeValue::String(value.into()))]);
-            assert_eq!(actual.as_deref(), Some(expected), "digest of timestamp={value} (Number)");
+            let actual = md5_of_message_attributes(&[(
+                "timestamp",
+                "Number",
+                AttributeValue::String(value.into()),
+            )]);
+            assert_eq!(
+                actual.as_deref(),
+                Some(expected),
+                "digest of timestamp={value} (Number)"
+            );
         }
     }
 
     #[test]
     fn no_attributes_no_digest() {
-        assert_eq!(md5_of_message_attributes(&[]), None, "SQS returns no MD5OfMessageAttributes without attributes");
+        assert_eq!(
+            md5_of_message_attributes(&[]),
+            None,
+            "SQS returns no MD5OfMessageAttributes without attributes"
+        );
     }
 }

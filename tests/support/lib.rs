@@ -13,8 +13,12 @@ mod wait;
 
 pub mod codes;
 
-pub use client::{create_queue, expect_service_error, queue_attributes, sqs_client, ACCOUNT_ID, REGION};
-pub use digest::{md5_hex, md5_of_message_attributes, md5_of_sdk_message_attributes, AttributeValue};
+pub use client::{
+    create_queue, expect_service_error, queue_attributes, sqs_client, ACCOUNT_ID, REGION,
+};
+pub use digest::{
+    md5_hex, md5_of_message_attributes, md5_of_sdk_message_attributes, AttributeValue,
+};
 pub use node::{free_port, sluice_binary, Node};
 pub use wait::{eventually, unix_now_millis, unix_now_secs};
 

@@ -13,7 +13,7 @@ use aws_sdk_sqs::error::DisplayErrorContext;
 
 use crate::client::{sqs_client, sqs_client_with_timeouts, ACCOUNT_ID};
 
-/// How long a starting server may take to answer its first ListQueues.
+/// How long a starting server may take to respond to its first ListQueues.
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
 /// Pause between two readiness probes.
 const READY_POLL_INTERVAL: Duration = Duration::from_millis(50);
@@ -40,7 +40,8 @@ pub fn sluice_binary() -> PathBuf {
         return path;
     }
 
-    let test_executable = std::env::current_exe().expect("cannot read the path of the running test executable");
+    let test_executable =
+        std::env::current_exe().expect("cannot read the path of the running test executable");
     // Test executables live in `debug/deps/`, the binary in `debug/`.
     let profile_dir = test_executable
         .parent()
@@ -58,11 +59,12 @@ pub fn sluice_binary() -> PathBuf {
 
 /// Returns a port on 127.0.0.1 that was free a moment ago.
 ///
-/// The port is found by binding port 0 and closing the listener, so another
-/// process may take it before the server binds it; a server that fails to
-/// bind exits early and [`Node::start`] reports its stderr.
+/// The port comes from binding port 0 and closing the listener, so another
+/// process may take it before the server binds it. A server that fails to
+/// bind exits early, and [`Node::start`] reports its stderr.
 pub fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("cannot bind an ephemeral port on 127.0.0.1");
+    let listener =
+        TcpListener::bind("127.0.0.1:0").expect("cannot bind an ephemeral port on 127.0.0.1");
     listener
         .local_addr()
         .expect("cannot read the address of the ephemeral listener")
@@ -71,7 +73,7 @@ pub fn free_port() -> u16 {
 
 /// A `sluice serve` child process with its own temporary directory.
 ///
-/// The directory holds `data/` (the server's `--data-dir`) and the server's
+/// The directory contains `data/` (the server's `--data-dir`) and the server's
 /// `stdout.log` and `stderr.log`, which each start appends to. Dropping the node
 /// kills the child with SIGKILL and removes the directory, unless
 /// `SLUICE_KEEP_DATA` is set.
@@ -87,7 +89,7 @@ pub struct Node {
 
 impl Node {
     /// Starts a server on a free port with an empty data directory and waits
-    /// until it answers ListQueues.
+    /// until it responds to ListQueues.
     ///
     /// Call this (and [`Node::restart`]) from the test's own thread, which the
     /// body of `#[tokio::test]` runs on: the child is told to die with SIGKILL
@@ -96,15 +98,16 @@ impl Node {
     ///
     /// # Panics
     ///
-    /// Panics when the server exits early or does not answer within 30 s; the
-    /// message includes the end of its stderr.
+    /// Panics when the server exits early or does not respond within 30 s.
+    /// The message includes the end of its stderr.
     pub async fn start() -> Node {
         let binary = sluice_binary();
         let dir = tempfile::Builder::new()
             .prefix("sluice-node-")
             .tempdir()
             .expect("cannot create a temporary directory for the node");
-        std::fs::create_dir(dir.path().join("data")).expect("cannot create the node's data directory");
+        std::fs::create_dir(dir.path().join("data"))
+            .expect("cannot create the node's data directory");
 
         let mut node = Node {
             binary,
@@ -170,12 +173,15 @@ impl Node {
             eprintln!("sluice (pid {}) could not be killed: {err}", child.id());
         }
         if let Err(err) = child.wait() {
-            panic!("waiting for the killed sluice (pid {}) failed: {err}", child.id());
+            panic!(
+                "waiting for the killed sluice (pid {}) failed: {err}",
+                child.id()
+            );
         }
     }
 
     /// Starts the server again on the same port and data directory, killing
-    /// the running one with SIGKILL first, and waits until it answers.
+    /// the running one with SIGKILL first, and waits until it responds.
     ///
     /// # Panics
     ///
@@ -238,12 +244,17 @@ impl Node {
             .append(true)
             .open(&path)
             .unwrap_or_else(|err| panic!("cannot open {}: {err}", path.display()));
-        writeln!(file, "==== sluice start {} on {} ====", self.starts, self.addr())
-            .unwrap_or_else(|err| panic!("cannot write to {}: {err}", path.display()));
+        writeln!(
+            file,
+            "==== sluice start {} on {} ====",
+            self.starts,
+            self.addr()
+        )
+        .unwrap_or_else(|err| panic!("cannot write to {}: {err}", path.display()));
         file
     }
 
-    /// Polls ListQueues until the server answers it, the server exits, or
+    /// Polls ListQueues until the server responds, the server exits, or
     /// [`READY_TIMEOUT`] passes.
     async fn wait_until_ready(&mut self) {
         let probe_timeouts = TimeoutConfig::builder()
@@ -261,7 +272,7 @@ impl Node {
                     self.child = None;
                     self.stderr_reported = true;
                     panic!(
-                        "sluice (pid {pid}) exited with {status} before it answered ListQueues on {}.\n\
+                        "sluice (pid {pid}) exited with {status} before it responded to ListQueues on {}.\n\
                          Its stderr ({}) ends with:\n{}",
                         self.endpoint(),
                         self.stderr_path().display(),
@@ -269,7 +280,10 @@ impl Node {
                     );
                 }
                 Ok(None) => {}
-                Err(err) => panic!("cannot check whether sluice (pid {}) is running: {err}", child.id()),
+                Err(err) => panic!(
+                    "cannot check whether sluice (pid {}) is running: {err}",
+                    child.id()
+                ),
             }
 
             let last_error = match probe.list_queues().send().await {
@@ -280,7 +294,7 @@ impl Node {
             if Instant::now() >= deadline {
                 self.stderr_reported = true;
                 panic!(
-                    "sluice (pid {:?}) did not answer ListQueues on {} within {:?}; the last probe failed with: {last_error}.\n\
+                    "sluice (pid {:?}) did not respond to ListQueues on {} within {:?}; the last probe failed with: {last_error}.\n\
                      Its stderr ({}) ends with:\n{}",
                     self.pid(),
                     self.endpoint(),
@@ -308,8 +322,11 @@ impl Drop for Node {
 
         if std::env::var_os("SLUICE_KEEP_DATA").is_some() {
             if let Some(dir) = self.dir.take() {
-                let kept = dir.keep();
-                eprintln!("SLUICE_KEEP_DATA is set: kept the node directory {}", kept.display());
+                let kept_path = dir.keep();
+                eprintln!(
+                    "SLUICE_KEEP_DATA is set: kept the node directory {}",
+                    kept_path.display()
+                );
             }
         }
     }

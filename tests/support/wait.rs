@@ -8,11 +8,11 @@ const POLL_INTERVAL: Duration = Duration::from_millis(100);
 
 /// Calls `check` until it returns `Ok`, or panics once `timeout` has passed.
 ///
-/// `check` returns `Err(description)` while the condition does not hold yet;
-/// the last description goes into the panic message after `what`. Use this
+/// `check` returns `Err(description)` while `condition` is not met yet, and
+/// the panic message shows `condition` and the last description. Use this
 /// where AWS documents a state as eventually consistent (approximate counts,
 /// a deleted queue disappearing, a purge taking effect).
-pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
+pub async fn eventually<T, F, Fut>(condition: &str, timeout: Duration, mut check: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, String>>,
@@ -23,7 +23,7 @@ where
             Ok(value) => return value,
             Err(last) => {
                 if Instant::now() >= deadline {
-                    panic!("{what}: still not true after {timeout:?}; last observation: {last}");
+                    panic!("timed out after {timeout:?} waiting for: {condition}. Last observation: {last}");
                 }
             }
         }

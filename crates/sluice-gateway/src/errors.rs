@@ -1,8 +1,8 @@
 //! Mapping of lower layers' errors to SQS errors. The codes, statuses and
 //! messages themselves live in `sluice_sqs::SqsError`.
 
+use sluice_cluster::RouteError;
 use sluice_queue::QueueError;
-use sluice_replication::ProposeError;
 use sluice_sqs::SqsError;
 use tracing::warn;
 
@@ -22,14 +22,12 @@ pub fn from_queue_error(error: QueueError) -> SqsError {
     }
 }
 
-/// Proposal failures are transient: the AWS SDKs retry 5xx answers.
-pub fn from_propose_error(error: ProposeError) -> SqsError {
-    warn!(%error, "proposal failed");
+/// Routing failures are transient: the AWS SDKs retry 5xx answers.
+pub fn from_route_error(error: RouteError) -> SqsError {
+    warn!(%error, "routing a request failed");
     match error {
-        ProposeError::GroupNotFound(_) => SqsError::queue_does_not_exist(),
-        ProposeError::Overloaded | ProposeError::Dropped | ProposeError::NoLeader | ProposeError::NotLeader { .. } => {
-            SqsError::service_unavailable("The service is busy; retry the request.")
-        }
-        ProposeError::Stopped => SqsError::internal_error("The node is shutting down."),
+        RouteError::GroupNotFound(_) => SqsError::queue_does_not_exist(),
+        RouteError::Unavailable { .. } => SqsError::service_unavailable("No leader is available for the queue now; retry the request."),
     }
 }
+

@@ -7,8 +7,7 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::Router;
-use sluice_replication::Node;
+use sluice_cluster::Router;
 use sluice_sqs::{EncodedResponse, Protocol, Request, SqsError};
 use tracing::{info_span, warn, Instrument};
 
@@ -27,8 +26,12 @@ pub struct GatewayConfig {
     pub account_id: String,
     /// Host used in queue URLs when a request has no Host header.
     pub listen_host: String,
-    /// Partitions of a new queue.
+    /// Partitions of a new queue unless its `sluice:partitions` tag says otherwise.
     pub partitions_per_queue: u32,
+    /// Replicas of each new partition (capped by the number of members).
+    pub replication_factor: usize,
+    /// Raft ids of the cluster's nodes, for placing new partitions.
+    pub members: Vec<u64>,
     /// Longest time a request waits for its proposal to be applied.
     pub proposal_timeout: Duration,
 }
@@ -36,18 +39,22 @@ pub struct GatewayConfig {
 /// Everything the request handlers share.
 pub struct Gateway {
     pub(crate) config: GatewayConfig,
-    pub(crate) node: Arc<Node>,
+    pub(crate) router: Router,
 }
 
 impl Gateway {
-    pub fn new(config: GatewayConfig, node: Arc<Node>) -> Gateway {
-        Gateway { config, node }
+    pub fn new(config: GatewayConfig, router: Router) -> Gateway {
+        Gateway { config, router }
+    }
+
+    pub(crate) fn node(&self) -> &sluice_replication::Node {
+        self.router.node()
     }
 }
 
 /// Builds the axum router serving both SQS protocols on every path.
-pub fn router(gateway: Arc<Gateway>) -> Router {
-    Router::new()
+pub fn router(gateway: Arc<Gateway>) -> axum::Router {
+    axum::Router::new()
         .fallback(handle)
         .layer(DefaultBodyLimit::max(HTTP_BODY_BYTES_MAX))
         .with_state(gateway)

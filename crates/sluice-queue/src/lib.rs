@@ -13,6 +13,7 @@
 mod catalog;
 mod error;
 mod partition;
+mod placement;
 mod receipt;
 
 pub use catalog::{Catalog, CatalogCommand, CatalogOutcome, QueueKey, QueueMeta};
@@ -21,6 +22,7 @@ pub use partition::{
     Counts, DeleteOutcome, MessageView, NewMessage, Partition, PartitionCommand,
     PartitionOutcome, ReceiveRequest, SendOutcome, VisibilityChange,
 };
+pub use placement::place_partitions;
 pub use receipt::ReceiptHandle;
 
 /// Milliseconds since the Unix epoch, as stamped by the Raft leader.

@@ -106,6 +106,7 @@ pub(crate) struct Shared {
 /// A running node. Dropping it stops the Raft thread.
 pub struct Node {
     node_id: u64,
+    members: Vec<u64>,
     sender: SyncSender<Request>,
     shared: Arc<Shared>,
     thread: Option<JoinHandle<()>>,
@@ -119,6 +120,7 @@ impl Node {
         assert!(config.node_id != 0, "node_id must not be zero");
         assert!(config.members.contains(&config.node_id), "members {:?} must contain node_id {}", config.members, config.node_id);
         let node_id = config.node_id;
+        let members = config.members.clone();
         let store = NodeStore::open(&config.data_dir)
             .map_err(|source| StartError::Store { path: config.data_dir.clone(), source })?;
         let shared = Arc::new(Shared::default());
@@ -130,7 +132,7 @@ impl Node {
             .spawn(move || driver.run(recovered_sender))
             .expect("spawning the raft thread");
         match recovered.recv() {
-            Ok(Ok(())) => Ok(Node { node_id, sender, shared, thread: Some(thread) }),
+            Ok(Ok(())) => Ok(Node { node_id, members, sender, shared, thread: Some(thread) }),
             Ok(Err(error)) => Err(error),
             Err(_) => Err(StartError::Stopped),
         }
@@ -138,7 +140,7 @@ impl Node {
 
     /// Proposes a catalog change to the metadata group and waits until it is applied.
     pub async fn propose_catalog(&self, command: CatalogCommand) -> Result<Result<CatalogOutcome, QueueError>, ProposeError> {
-        match self.propose(0, Command::Catalog(command)).await? {
+        match self.propose_command(0, Command::Catalog(command)).await? {
             Outcome::Catalog(result) => Ok(result),
             Outcome::Partition(_) => unreachable!("group 0 applies catalog commands only"),
         }
@@ -150,7 +152,7 @@ impl Node {
         group_id: u64,
         command: PartitionCommand,
     ) -> Result<Result<PartitionOutcome, QueueError>, ProposeError> {
-        match self.propose(group_id, Command::Partition(command)).await? {
+        match self.propose_command(group_id, Command::Partition(command)).await? {
             Outcome::Partition(result) => Ok(result),
             Outcome::Catalog(_) => unreachable!("partition groups apply partition commands only"),
         }
@@ -185,6 +187,11 @@ impl Node {
         self.node_id
     }
 
+    /// The initial cluster members: the voters of the metadata group.
+    pub fn members(&self) -> &[u64] {
+        &self.members
+    }
+
     /// The leader of a group this node is a replica of, if one is known.
     pub fn leader_of(&self, group_id: u64) -> Option<u64> {
         let leaders = self.shared.leaders.read().expect("leader map lock poisoned");
@@ -199,7 +206,9 @@ impl Node {
         }
     }
 
-    async fn propose(&self, group_id: u64, command: Command) -> Result<Outcome, ProposeError> {
+    /// Proposes a command to a group this node leads and waits until it is
+    /// applied. A follower answers [`ProposeError::NotLeader`] with the leader it knows.
+    pub async fn propose_command(&self, group_id: u64, command: Command) -> Result<Outcome, ProposeError> {
         let (reply, outcome) = oneshot::channel();
         self.enqueue(Request::Propose { group_id, command, reply })?;
         outcome.await.map_err(|_| ProposeError::Stopped)?

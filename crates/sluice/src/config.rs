@@ -2,6 +2,7 @@
 //! validation. Precedence: command-line flag or environment variable, then
 //! the config file, then the embedded defaults.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -11,6 +12,9 @@ use serde::Deserialize;
 /// The embedded default configuration, printed by `sluice default-config`.
 pub const DEFAULT_CONFIG_TOML: &str = include_str!("default-config.toml");
 
+/// Most partitions a queue may have by default.
+const PARTITIONS_MAX: u32 = 64;
+
 /// Values that may appear in the config file; all optional.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -19,6 +23,13 @@ pub struct FileConfig {
     pub data_dir: Option<PathBuf>,
     pub region: Option<String>,
     pub account_id: Option<String>,
+    pub node_id: Option<u64>,
+    pub node_id_from_hostname: Option<bool>,
+    pub grpc_listen: Option<String>,
+    pub advertise: Option<String>,
+    pub peers: Option<Vec<String>>,
+    pub partitions: Option<u32>,
+    pub replication_factor: Option<usize>,
 }
 
 /// The resolved, validated configuration of one node.
@@ -28,6 +39,13 @@ pub struct ServeConfig {
     pub data_dir: PathBuf,
     pub region: String,
     pub account_id: String,
+    pub node_id: u64,
+    /// gRPC server address; `None` for a one-node cluster without one.
+    pub grpc_listen: Option<SocketAddr>,
+    /// Every member's gRPC address by node id, this node included.
+    pub peers: BTreeMap<u64, String>,
+    pub partitions: u32,
+    pub replication_factor: usize,
 }
 
 impl FileConfig {
@@ -48,24 +66,103 @@ pub struct Overrides {
     pub data_dir: Option<PathBuf>,
     pub region: Option<String>,
     pub account_id: Option<String>,
+    pub node_id: Option<u64>,
+    pub node_id_from_hostname: bool,
+    pub grpc_listen: Option<String>,
+    pub advertise: Option<String>,
+    pub peers: Vec<String>,
+    pub partitions: Option<u32>,
+    pub replication_factor: Option<usize>,
 }
 
-pub fn resolve(overrides: Overrides, file: Option<FileConfig>) -> anyhow::Result<ServeConfig> {
+pub fn resolve(overrides: Overrides, file: Option<FileConfig>, hostname: &str) -> anyhow::Result<ServeConfig> {
     let file = file.unwrap_or_default();
     let defaults = FileConfig::defaults();
-    let pick = |cli: Option<String>, file: Option<String>, default: Option<String>| {
-        cli.or(file).or(default).expect("the embedded default config sets every key")
-    };
-    let listen_text = pick(overrides.listen, file.listen, defaults.listen);
-    let listen: SocketAddr = listen_text
-        .parse()
-        .with_context(|| format!("invalid listen address {listen_text:?}: expected IP:PORT, e.g. 127.0.0.1:9324"))?;
+    let listen_text = overrides.listen.or(file.listen).or(defaults.listen).expect("default listen is set");
+    let listen = parse_address("listen", &listen_text)?;
     let data_dir = overrides.data_dir.or(file.data_dir).or(defaults.data_dir).expect("default data_dir is set");
-    let region = pick(overrides.region, file.region, defaults.region);
-    let account_id = pick(overrides.account_id, file.account_id, defaults.account_id);
+    let region = overrides.region.or(file.region).or(defaults.region).expect("default region is set");
+    let account_id = overrides.account_id.or(file.account_id).or(defaults.account_id).expect("default account_id is set");
     validate_region(&region)?;
     validate_account_id(&account_id)?;
-    Ok(ServeConfig { listen, data_dir, region, account_id })
+
+    let from_hostname = overrides.node_id_from_hostname || file.node_id_from_hostname.unwrap_or(false);
+    let node_id = if from_hostname {
+        node_id_from_hostname(hostname)?
+    } else {
+        overrides.node_id.or(file.node_id).or(defaults.node_id).expect("default node_id is set")
+    };
+    if node_id == 0 {
+        bail!("invalid node id 0: node ids start at 1");
+    }
+    let grpc_listen = overrides.grpc_listen.or(file.grpc_listen);
+    let grpc_listen = grpc_listen.map(|text| parse_address("grpc-listen", &text)).transpose()?;
+    let peer_texts = if overrides.peers.is_empty() { file.peers.unwrap_or_default() } else { overrides.peers };
+    let mut peers = parse_peers(&peer_texts)?;
+    if !peers.is_empty() && !peers.contains_key(&node_id) {
+        bail!("node id {node_id} is not among the peers {:?}: list every member, this node included", peers.keys());
+    }
+    let advertise = overrides.advertise.or(file.advertise);
+    match (advertise, grpc_listen) {
+        (Some(address), _) => {
+            peers.insert(node_id, address);
+        }
+        (None, Some(address)) => {
+            peers.entry(node_id).or_insert_with(|| address.to_string());
+        }
+        (None, None) => {}
+    }
+    if peers.len() > 1 && grpc_listen.is_none() {
+        bail!("a node with peers needs --grpc-listen, the address of its node-to-node gRPC server");
+    }
+    let partitions = overrides.partitions.or(file.partitions).or(defaults.partitions).expect("default partitions is set");
+    if !(1..=PARTITIONS_MAX).contains(&partitions) {
+        bail!("invalid partitions {partitions}: expected 1 to {PARTITIONS_MAX}");
+    }
+    let replication_factor = overrides
+        .replication_factor
+        .or(file.replication_factor)
+        .or(defaults.replication_factor)
+        .expect("default replication_factor is set");
+    if replication_factor == 0 {
+        bail!("invalid replication factor 0: expected 1 or more");
+    }
+    Ok(ServeConfig { listen, data_dir, region, account_id, node_id, grpc_listen, peers, partitions, replication_factor })
+}
+
+fn parse_address(name: &str, text: &str) -> anyhow::Result<SocketAddr> {
+    text.parse().with_context(|| format!("invalid {name} address {text:?}: expected IP:PORT, e.g. 127.0.0.1:9324"))
+}
+
+/// Parses `ID=HOST:PORT` entries.
+fn parse_peers(texts: &[String]) -> anyhow::Result<BTreeMap<u64, String>> {
+    let mut peers = BTreeMap::new();
+    for text in texts {
+        let Some((id, address)) = text.split_once('=') else {
+            bail!("invalid peer {text:?}: expected ID=HOST:PORT, e.g. 2=sluice-1.sluice:9325");
+        };
+        let id: u64 = id.trim().parse().with_context(|| format!("invalid peer id in {text:?}: expected a number"))?;
+        if id == 0 {
+            bail!("invalid peer {text:?}: node ids start at 1");
+        }
+        if !address.contains(':') {
+            bail!("invalid peer address in {text:?}: expected HOST:PORT");
+        }
+        if peers.insert(id, address.trim().to_string()).is_some() {
+            bail!("peer id {id} is listed twice");
+        }
+    }
+    Ok(peers)
+}
+
+/// `sluice-2` (or `sluice-2.sluice.default.svc`) is ordinal 2, node id 3.
+fn node_id_from_hostname(hostname: &str) -> anyhow::Result<u64> {
+    let short = hostname.split('.').next().unwrap_or_default();
+    let ordinal = short.rsplit_once('-').and_then(|(_, ordinal)| ordinal.parse::<u64>().ok());
+    match ordinal {
+        Some(ordinal) => Ok(ordinal + 1),
+        None => bail!("hostname {hostname:?} does not end in -N, so no node id can be taken from it"),
+    }
 }
 
 fn validate_region(region: &str) -> anyhow::Result<()> {
@@ -87,20 +184,27 @@ fn validate_account_id(account_id: &str) -> anyhow::Result<()> {
 mod tests {
     use super::*;
 
+    fn resolve_default(overrides: Overrides) -> anyhow::Result<ServeConfig> {
+        resolve(overrides, None, "localhost")
+    }
+
     #[test]
     fn defaults_apply_without_file() {
-        let config = resolve(Overrides::default(), None).unwrap();
+        let config = resolve_default(Overrides::default()).unwrap();
         assert_eq!(config.listen.to_string(), "127.0.0.1:9324");
         assert_eq!(config.data_dir, PathBuf::from("./sluice-data"));
         assert_eq!(config.region, "us-east-1");
         assert_eq!(config.account_id, "000000000000");
+        assert_eq!(config.node_id, 1);
+        assert!(config.peers.is_empty(), "no peers: a one-node cluster");
+        assert_eq!(config.grpc_listen, None);
     }
 
     #[test]
     fn flag_beats_file() {
         let file = FileConfig { region: Some("eu-west-1".into()), listen: Some("127.0.0.1:1".into()), ..Default::default() };
         let overrides = Overrides { listen: Some("127.0.0.1:2".into()), ..Default::default() };
-        let config = resolve(overrides, Some(file)).unwrap();
+        let config = resolve(overrides, Some(file), "localhost").unwrap();
         assert_eq!(config.listen.port(), 2, "the flag wins over the file");
         assert_eq!(config.region, "eu-west-1", "the file wins over the default");
     }
@@ -108,15 +212,43 @@ mod tests {
     #[test]
     fn invalid_values_rejected() {
         let bad_listen = Overrides { listen: Some("localhost".into()), ..Default::default() };
-        assert!(resolve(bad_listen, None).is_err());
+        assert!(resolve_default(bad_listen).is_err());
         let bad_account = Overrides { account_id: Some("123".into()), ..Default::default() };
-        assert!(resolve(bad_account, None).is_err());
+        assert!(resolve_default(bad_account).is_err());
         let bad_region = Overrides { region: Some("US East".into()), ..Default::default() };
-        assert!(resolve(bad_region, None).is_err());
+        assert!(resolve_default(bad_region).is_err());
+        let bad_peer = Overrides { peers: vec!["two=127.0.0.1:1".into()], ..Default::default() };
+        assert!(resolve_default(bad_peer).is_err());
     }
 
     #[test]
     fn unknown_file_key_rejected() {
         assert!(toml::from_str::<FileConfig>("listen = \"127.0.0.1:1\"\nport = 3").is_err());
+    }
+
+    #[test]
+    fn statefulset_arguments() {
+        let peers: Vec<String> = (0..3).map(|ordinal| format!("{}=sluice-{ordinal}.sluice:9325", ordinal + 1)).collect();
+        let overrides = Overrides {
+            node_id_from_hostname: true,
+            grpc_listen: Some("0.0.0.0:9325".into()),
+            peers,
+            ..Default::default()
+        };
+        let config = resolve(overrides, None, "sluice-2").unwrap();
+        assert_eq!(config.node_id, 3, "ordinal 2 is node 3");
+        assert_eq!(config.peers.len(), 3);
+        assert_eq!(config.peers[&3], "sluice-2.sluice:9325", "the peer list names this node's address");
+    }
+
+    #[test]
+    fn peers_must_include_self() {
+        let overrides = Overrides {
+            node_id: Some(4),
+            grpc_listen: Some("127.0.0.1:9325".into()),
+            peers: vec!["1=127.0.0.1:9325".into(), "2=127.0.0.1:9326".into()],
+            ..Default::default()
+        };
+        assert!(resolve_default(overrides).is_err());
     }
 }

@@ -9,8 +9,9 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use sluice_gateway::{Gateway, GatewayConfig};
-use sluice_replication::{NoTransport, Node, NodeConfig};
-use tracing::info;
+use sluice_cluster::{GrpcTransport, NodeHandle, Peers, Router};
+use sluice_replication::{NoTransport, Node, NodeConfig, Transport};
+use tracing::{error, info};
 
 #[derive(Parser)]
 #[command(name = "sluice", version, about = "A replicated message queue that speaks the Amazon SQS API.")]
@@ -45,6 +46,27 @@ struct ServeArgs {
     /// 12-digit account id in queue URLs and ARNs [default: 000000000000].
     #[arg(long, env = "SLUICE_ACCOUNT_ID", value_name = "ID")]
     account_id: Option<String>,
+    /// Raft id of this node, 1 or more [default: 1].
+    #[arg(long, env = "SLUICE_NODE_ID", value_name = "N")]
+    node_id: Option<u64>,
+    /// Take the node id from a hostname ending in -N (a StatefulSet pod ordinal): node id N + 1.
+    #[arg(long, env = "SLUICE_NODE_ID_FROM_HOSTNAME")]
+    node_id_from_hostname: bool,
+    /// Address of the node-to-node gRPC server, as IP:PORT; required with peers.
+    #[arg(long, env = "SLUICE_GRPC_LISTEN", value_name = "ADDR:PORT")]
+    grpc_listen: Option<String>,
+    /// gRPC address other nodes use for this node [default: this node's --peer entry, else --grpc-listen].
+    #[arg(long, env = "SLUICE_ADVERTISE", value_name = "HOST:PORT")]
+    advertise: Option<String>,
+    /// An initial cluster member as ID=HOST:GRPC_PORT; repeat for every member, this node included.
+    #[arg(long = "peer", env = "SLUICE_PEERS", value_name = "ID=HOST:PORT", value_delimiter = ',')]
+    peers: Vec<String>,
+    /// Partitions of a new queue; a queue's sluice:partitions tag overrides it [default: 1].
+    #[arg(long, env = "SLUICE_PARTITIONS", value_name = "N")]
+    partitions: Option<u32>,
+    /// Replicas of each partition, capped by the number of members [default: 3].
+    #[arg(long, env = "SLUICE_REPLICATION_FACTOR", value_name = "N")]
+    replication_factor: Option<usize>,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -72,25 +94,58 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         data_dir: args.data_dir,
         region: args.region,
         account_id: args.account_id,
+        node_id: args.node_id,
+        node_id_from_hostname: args.node_id_from_hostname,
+        grpc_listen: args.grpc_listen,
+        advertise: args.advertise,
+        peers: args.peers,
+        partitions: args.partitions,
+        replication_factor: args.replication_factor,
     };
-    let config = config::resolve(overrides, file)?;
+    let hostname = std::env::var("HOSTNAME").unwrap_or_default();
+    let config = config::resolve(overrides, file, &hostname)?;
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
+    let runtime = tokio::runtime::Runtime::new().context("starting the tokio runtime")?;
 
-    info!(data_dir = %config.data_dir.display(), "recovering raft groups");
-    let node = Node::start(NodeConfig::new(config.data_dir.clone()), Box::new(NoTransport)).context("starting the replication layer")?;
+    let members: Vec<u64> = if config.peers.is_empty() { vec![config.node_id] } else { config.peers.keys().copied().collect() };
+    let peers = Peers::new(config.peers.clone());
+    let node_handle = NodeHandle::default();
+    let transport: Box<dyn Transport> = if members.len() > 1 {
+        Box::new(GrpcTransport::start(config.node_id, peers.clone(), runtime.handle().clone(), node_handle.clone()))
+    } else {
+        Box::new(NoTransport)
+    };
+    info!(node_id = config.node_id, ?members, data_dir = %config.data_dir.display(), "recovering raft groups");
+    let mut node_config = NodeConfig::new(config.data_dir.clone());
+    node_config.node_id = config.node_id;
+    node_config.members = members.clone();
+    let node = Arc::new(Node::start(node_config, transport).context("starting the replication layer")?);
+    node_handle.set(Arc::downgrade(&node)).expect("the node handle is set once");
+
+    let proposal_timeout = Duration::from_secs(10);
+    let router = Router::new(node.clone(), peers, proposal_timeout);
     let gateway_config = GatewayConfig {
         default_region: config.region.clone(),
         account_id: config.account_id.clone(),
         listen_host: config.listen.to_string(),
-        partitions_per_queue: 1,
-        proposal_timeout: Duration::from_secs(10),
+        partitions_per_queue: config.partitions,
+        replication_factor: config.replication_factor,
+        members,
+        proposal_timeout,
     };
-    let node = Arc::new(node);
-    let gateway = Arc::new(Gateway::new(gateway_config, node.clone()));
+    let gateway = Arc::new(Gateway::new(gateway_config, router));
 
-    let runtime = tokio::runtime::Runtime::new().context("starting the tokio runtime")?;
     runtime.block_on(async move {
+        if let Some(grpc_listen) = config.grpc_listen {
+            let grpc = sluice_cluster::serve(node.clone(), grpc_listen, shutdown_signal());
+            tokio::spawn(async move {
+                if let Err(error) = grpc.await {
+                    error!(%error, "the gRPC server failed; stopping");
+                    std::process::exit(1);
+                }
+            });
+        }
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("binding the SQS endpoint to {}", config.listen))?;
@@ -100,8 +155,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .await
             .context("serving HTTP")
     })?;
-    info!("shutting down");
-    drop(node);
+    info!("shut down");
     Ok(())
 }
 

@@ -24,7 +24,7 @@ pub async fn delete_message(
     queue_url: &str,
     receipt_handle: &str,
 ) -> Result<Response, SqsError> {
-    let meta = resolve_queue(gateway, context, queue_url)?;
+    let meta = resolve_queue(gateway, context, queue_url).await?;
     let handle = decode_handle(&meta, receipt_handle)?;
     let results = propose_deletes(gateway, &meta, handle.group_id, vec![handle]).await?;
     results.into_iter().next().unwrap_or(Ok(())).map_err(from_queue_error)?;
@@ -37,7 +37,7 @@ pub async fn delete_message_batch(
     queue_url: &str,
     entries: Vec<DeleteEntry>,
 ) -> Result<Response, SqsError> {
-    let meta = resolve_queue(gateway, context, queue_url)?;
+    let meta = resolve_queue(gateway, context, queue_url).await?;
     let ids: Vec<&str> = entries.iter().map(|entry| entry.id.as_str()).collect();
     sluice_sqs::validate_batch_ids(&ids)?;
 
@@ -79,7 +79,7 @@ pub async fn change_message_visibility(
     receipt_handle: &str,
     visibility_timeout: i32,
 ) -> Result<Response, SqsError> {
-    let meta = resolve_queue(gateway, context, queue_url)?;
+    let meta = resolve_queue(gateway, context, queue_url).await?;
     let handle = decode_handle(&meta, receipt_handle)?;
     sluice_sqs::validate_visibility_timeout(visibility_timeout)?;
     let change = VisibilityChange { handle, visibility_timeout_ms: visibility_timeout as u64 * 1_000 };
@@ -94,7 +94,7 @@ pub async fn change_message_visibility_batch(
     queue_url: &str,
     entries: Vec<ChangeVisibilityEntry>,
 ) -> Result<Response, SqsError> {
-    let meta = resolve_queue(gateway, context, queue_url)?;
+    let meta = resolve_queue(gateway, context, queue_url).await?;
     let ids: Vec<&str> = entries.iter().map(|entry| entry.id.as_str()).collect();
     sluice_sqs::validate_batch_ids(&ids)?;
 

@@ -7,15 +7,12 @@ mod receive;
 mod send;
 mod tags;
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
-use sluice_queue::{
-    CatalogCommand, CatalogOutcome, PartitionCommand, PartitionOutcome, QueueKey, QueueMeta,
-};
+use sluice_queue::{CatalogCommand, CatalogOutcome, PartitionCommand, PartitionOutcome, QueueKey, QueueMeta};
+use sluice_replication::{Command, Outcome, METADATA_GROUP_ID};
 use sluice_sqs::{Request, Response, SqsError};
 
 use crate::context::RequestContext;
-use crate::errors::{from_propose_error, from_queue_error};
+use crate::errors::{from_queue_error, from_route_error};
 use crate::http::Gateway;
 
 pub async fn dispatch(gateway: &Gateway, context: &RequestContext, request: Request) -> Result<Response, SqsError> {
@@ -24,14 +21,14 @@ pub async fn dispatch(gateway: &Gateway, context: &RequestContext, request: Requ
             queues::create_queue(gateway, context, queue_name, attributes, tags).await
         }
         Request::GetQueueUrl { queue_name, queue_owner_aws_account_id } => {
-            queues::get_queue_url(gateway, context, &queue_name, queue_owner_aws_account_id)
+            queues::get_queue_url(gateway, context, &queue_name, queue_owner_aws_account_id).await
         }
         Request::ListQueues { queue_name_prefix, max_results, next_token } => {
-            queues::list_queues(gateway, context, queue_name_prefix, max_results, next_token)
+            queues::list_queues(gateway, context, queue_name_prefix, max_results, next_token).await
         }
         Request::DeleteQueue { queue_url } => queues::delete_queue(gateway, context, &queue_url).await,
         Request::GetQueueAttributes { queue_url, attribute_names } => {
-            queues::get_queue_attributes(gateway, context, &queue_url, &attribute_names)
+            queues::get_queue_attributes(gateway, context, &queue_url, &attribute_names).await
         }
         Request::SetQueueAttributes { queue_url, attributes } => {
             queues::set_queue_attributes(gateway, context, &queue_url, attributes).await
@@ -56,21 +53,17 @@ pub async fn dispatch(gateway: &Gateway, context: &RequestContext, request: Requ
         }
         Request::TagQueue { queue_url, tags } => tags::tag_queue(gateway, context, &queue_url, tags).await,
         Request::UntagQueue { queue_url, tag_keys } => tags::untag_queue(gateway, context, &queue_url, tag_keys).await,
-        Request::ListQueueTags { queue_url } => tags::list_queue_tags(gateway, context, &queue_url),
+        Request::ListQueueTags { queue_url } => tags::list_queue_tags(gateway, context, &queue_url).await,
         Request::Unsupported { action } => Err(SqsError::unsupported_operation(format!(
             "{action} is not supported by this version of Sluice."
         ))),
     }
 }
 
-/// Wall-clock milliseconds, used only for reads (counts, long-poll wake-ups);
-/// writes are stamped by the Raft leader.
-pub(crate) fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_millis() as u64)
-}
-
-/// Finds the queue a QueueUrl names, in the request's region.
-pub(crate) fn resolve_queue(gateway: &Gateway, context: &RequestContext, queue_url: &str) -> Result<QueueMeta, SqsError> {
+/// Finds the queue a QueueUrl names, in the request's region. A queue just
+/// created through another node may not be applied here yet, so a miss waits
+/// for the local catalog to catch up (Raft ReadIndex) and looks again.
+pub(crate) async fn resolve_queue(gateway: &Gateway, context: &RequestContext, queue_url: &str) -> Result<QueueMeta, SqsError> {
     if queue_url.is_empty() {
         return Err(SqsError::missing_parameter("The request must contain the parameter QueueUrl."));
     }
@@ -78,7 +71,15 @@ pub(crate) fn resolve_queue(gateway: &Gateway, context: &RequestContext, queue_u
         return Err(SqsError::invalid_address(format!("The address {queue_url} is not valid for this endpoint.")));
     };
     let key = QueueKey { account_id, region: context.region.clone(), name };
-    gateway.node.catalog().queue(&key).cloned().ok_or_else(SqsError::queue_does_not_exist)
+    lookup_queue(gateway, &key).await
+}
+
+pub(crate) async fn lookup_queue(gateway: &Gateway, key: &QueueKey) -> Result<QueueMeta, SqsError> {
+    if let Some(meta) = gateway.node().catalog().queue(key) {
+        return Ok(meta.clone());
+    }
+    gateway.router.sync_catalog().await.map_err(from_route_error)?;
+    gateway.node().catalog().queue(key).cloned().ok_or_else(SqsError::queue_does_not_exist)
 }
 
 pub(crate) fn queue_url_of(context: &RequestContext, meta: &QueueMeta) -> String {
@@ -97,12 +98,10 @@ pub(crate) fn attribute_is_true(meta: &QueueMeta, name: &str) -> bool {
 }
 
 pub(crate) async fn propose_catalog(gateway: &Gateway, command: CatalogCommand) -> Result<CatalogOutcome, SqsError> {
-    let proposal = gateway.node.propose_catalog(command);
-    match tokio::time::timeout(gateway.config.proposal_timeout, proposal).await {
-        Ok(Ok(Ok(outcome))) => Ok(outcome),
-        Ok(Ok(Err(error))) => Err(from_queue_error(error)),
-        Ok(Err(error)) => Err(from_propose_error(error)),
-        Err(_) => Err(SqsError::service_unavailable("The request timed out waiting for replication; retry it.")),
+    let outcome = gateway.router.propose(METADATA_GROUP_ID, Command::Catalog(command)).await;
+    match outcome.map_err(from_route_error)? {
+        Outcome::Catalog(result) => result.map_err(from_queue_error),
+        Outcome::Partition(_) => Err(SqsError::internal_error("a catalog command applied as a partition command")),
     }
 }
 
@@ -111,18 +110,21 @@ pub(crate) async fn propose_partition(
     group_id: u64,
     command: PartitionCommand,
 ) -> Result<PartitionOutcome, SqsError> {
-    let proposal = gateway.node.propose_partition(group_id, command);
-    match tokio::time::timeout(gateway.config.proposal_timeout, proposal).await {
-        Ok(Ok(Ok(outcome))) => Ok(outcome),
-        Ok(Ok(Err(error))) => Err(from_queue_error(error)),
-        Ok(Err(error)) => Err(from_propose_error(error)),
-        Err(_) => Err(SqsError::service_unavailable("The request timed out waiting for replication; retry it.")),
+    let outcome = gateway.router.propose(group_id, Command::Partition(command)).await;
+    match outcome.map_err(from_route_error)? {
+        Outcome::Partition(result) => result.map_err(from_queue_error),
+        Outcome::Catalog(_) => Err(SqsError::internal_error("a partition command applied as a catalog command")),
     }
 }
 
-/// The partition group that a new message goes to.
-// TODO: with several partitions per queue, standard sends should spread over
-// them and FIFO sends should hash the MessageGroupId.
-pub(crate) fn partition_for_send(meta: &QueueMeta) -> u64 {
-    meta.partition_groups[0]
+/// The partition group a new message goes to: FIFO messages by a hash of
+/// their MessageGroupId, so a group stays in order in one partition; standard
+/// messages to a random partition, to spread the load.
+pub(crate) fn partition_for_send(meta: &QueueMeta, group_id: Option<&str>) -> u64 {
+    let partitions = meta.partition_groups.len();
+    let index = match (meta.fifo, group_id) {
+        (true, Some(group_id)) => crc32fast::hash(group_id.as_bytes()) as usize % partitions,
+        _ => rand::random_range(0..partitions),
+    };
+    meta.partition_groups[index]
 }

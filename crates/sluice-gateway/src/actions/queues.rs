@@ -3,10 +3,11 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use sluice_queue::{CatalogCommand, CatalogOutcome, Counts, PartitionCommand, QueueKey, QueueMeta};
+use sluice_queue::{place_partitions, CatalogCommand, CatalogOutcome, Counts, PartitionCommand, QueueKey, QueueMeta};
 use sluice_sqs::{AttributeMap, Response, SqsError, TagMap};
 
-use super::{attribute_u64, now_ms, propose_catalog, propose_partition, queue_url_of, resolve_queue};
+use super::{attribute_u64, lookup_queue, propose_catalog, propose_partition, queue_url_of, resolve_queue};
+use crate::errors::from_route_error;
 use crate::context::RequestContext;
 use crate::http::Gateway;
 
@@ -31,8 +32,11 @@ pub async fn create_queue(
     sluice_sqs::validate_queue_name(&queue_name, fifo)?;
     sluice_sqs::validate_queue_attributes(&requested, fifo, true)?;
     super::tags::validate_tags(&tags)?;
+    let partitions = partition_count(&tags, gateway.config.partitions_per_queue)?;
     let mut attributes = sluice_sqs::default_queue_attributes(fifo);
     attributes.extend(requested.clone());
+    let load = gateway.node().catalog().replica_load();
+    let replicas = place_partitions(&gateway.config.members, &load, partitions, gateway.config.replication_factor);
     let key = QueueKey { account_id: context.account_id.clone(), region: context.region.clone(), name: queue_name };
     let command = CatalogCommand::CreateQueue {
         key,
@@ -40,7 +44,7 @@ pub async fn create_queue(
         requested,
         attributes,
         tags,
-        replicas: vec![vec![gateway.node.node_id()]; gateway.config.partitions_per_queue as usize],
+        replicas,
     };
     match propose_catalog(gateway, command).await? {
         CatalogOutcome::Queue(meta) => Ok(Response::CreateQueue { queue_url: queue_url_of(context, &meta) }),
@@ -48,7 +52,24 @@ pub async fn create_queue(
     }
 }
 
-pub fn get_queue_url(
+/// Tag that sets a new queue's partition count; read only at creation.
+pub const PARTITIONS_TAG: &str = "sluice:partitions";
+/// Most partitions one queue may have.
+const PARTITIONS_PER_QUEUE_MAX: usize = 64;
+
+fn partition_count(tags: &TagMap, default: u32) -> Result<usize, SqsError> {
+    let Some(value) = tags.get(PARTITIONS_TAG) else {
+        return Ok(default as usize);
+    };
+    match value.parse::<usize>() {
+        Ok(count) if (1..=PARTITIONS_PER_QUEUE_MAX).contains(&count) => Ok(count),
+        _ => Err(SqsError::invalid_parameter_value(format!(
+            "Value {value} for tag {PARTITIONS_TAG} is invalid. Reason: Must be an integer from 1 to {PARTITIONS_PER_QUEUE_MAX}."
+        ))),
+    }
+}
+
+pub async fn get_queue_url(
     gateway: &Gateway,
     context: &RequestContext,
     queue_name: &str,
@@ -56,12 +77,11 @@ pub fn get_queue_url(
 ) -> Result<Response, SqsError> {
     let account_id = owner_account_id.unwrap_or_else(|| context.account_id.clone());
     let key = QueueKey { account_id, region: context.region.clone(), name: queue_name.to_string() };
-    let catalog = gateway.node.catalog();
-    let meta = catalog.queue(&key).ok_or_else(SqsError::queue_does_not_exist)?;
-    Ok(Response::GetQueueUrl { queue_url: queue_url_of(context, meta) })
+    let meta = lookup_queue(gateway, &key).await?;
+    Ok(Response::GetQueueUrl { queue_url: queue_url_of(context, &meta) })
 }
 
-pub fn list_queues(
+pub async fn list_queues(
     gateway: &Gateway,
     context: &RequestContext,
     prefix: Option<String>,
@@ -73,7 +93,9 @@ pub fn list_queues(
         Some(token) => Some(decode_token(&token)?),
         None => None,
     };
-    let catalog = gateway.node.catalog();
+    // Include queues created through other nodes a moment ago.
+    gateway.router.sync_catalog().await.map_err(from_route_error)?;
+    let catalog = gateway.node().catalog();
     let queues = catalog.list(&context.account_id, &context.region, prefix.as_deref().unwrap_or_default());
     let remaining: Vec<&QueueMeta> =
         queues.into_iter().filter(|meta| after.as_ref().is_none_or(|after| &meta.key.name > after)).collect();
@@ -95,18 +117,18 @@ fn decode_token(token: &str) -> Result<String, SqsError> {
 }
 
 pub async fn delete_queue(gateway: &Gateway, context: &RequestContext, queue_url: &str) -> Result<Response, SqsError> {
-    let meta = resolve_queue(gateway, context, queue_url)?;
+    let meta = resolve_queue(gateway, context, queue_url).await?;
     propose_catalog(gateway, CatalogCommand::DeleteQueue { key: meta.key }).await?;
     Ok(Response::Empty { action: "DeleteQueue" })
 }
 
-pub fn get_queue_attributes(
+pub async fn get_queue_attributes(
     gateway: &Gateway,
     context: &RequestContext,
     queue_url: &str,
     names: &[String],
 ) -> Result<Response, SqsError> {
-    let meta = resolve_queue(gateway, context, queue_url)?;
+    let meta = resolve_queue(gateway, context, queue_url).await?;
     sluice_sqs::validate_attribute_names(names)?;
     let all = names.iter().any(|name| name == "All");
     let wanted = |name: &str| all || names.iter().any(|requested| requested == name);
@@ -118,7 +140,7 @@ pub fn get_queue_attributes(
         }
     }
     if COMPUTED_ATTRIBUTES.iter().any(|name| wanted(name)) {
-        let counts = queue_counts(gateway, &meta);
+        let counts = queue_counts(gateway, &meta).await?;
         let computed = [
             ("ApproximateNumberOfMessages", counts.visible.to_string()),
             ("ApproximateNumberOfMessagesNotVisible", counts.in_flight.to_string()),
@@ -136,20 +158,18 @@ pub fn get_queue_attributes(
     Ok(Response::GetQueueAttributes { attributes })
 }
 
-/// Sums the approximate counts of every partition of a queue at this moment.
-fn queue_counts(gateway: &Gateway, meta: &QueueMeta) -> Counts {
-    let now_ms = now_ms();
+/// Sums the approximate counts of every partition of a queue, each read on
+/// its partition's leader.
+async fn queue_counts(gateway: &Gateway, meta: &QueueMeta) -> Result<Counts, SqsError> {
     let retention_ms = attribute_u64(meta, "MessageRetentionPeriod") * 1_000;
     let mut total = Counts::default();
     for &group_id in &meta.partition_groups {
-        if let Some(cell) = gateway.node.partition(group_id) {
-            let counts = cell.read().counts(now_ms, retention_ms);
-            total.visible += counts.visible;
-            total.in_flight += counts.in_flight;
-            total.delayed += counts.delayed;
-        }
+        let counts = gateway.router.counts(group_id, retention_ms).await.map_err(from_route_error)?;
+        total.visible += counts.visible;
+        total.in_flight += counts.in_flight;
+        total.delayed += counts.delayed;
     }
-    total
+    Ok(total)
 }
 
 pub async fn set_queue_attributes(
@@ -158,14 +178,14 @@ pub async fn set_queue_attributes(
     queue_url: &str,
     attributes: AttributeMap,
 ) -> Result<Response, SqsError> {
-    let meta = resolve_queue(gateway, context, queue_url)?;
+    let meta = resolve_queue(gateway, context, queue_url).await?;
     sluice_sqs::validate_queue_attributes(&attributes, meta.fifo, false)?;
     propose_catalog(gateway, CatalogCommand::SetQueueAttributes { key: meta.key, attributes }).await?;
     Ok(Response::Empty { action: "SetQueueAttributes" })
 }
 
 pub async fn purge_queue(gateway: &Gateway, context: &RequestContext, queue_url: &str) -> Result<Response, SqsError> {
-    let meta = resolve_queue(gateway, context, queue_url)?;
+    let meta = resolve_queue(gateway, context, queue_url).await?;
     let queue_url = queue_url_of(context, &meta);
     for &group_id in &meta.partition_groups {
         let command = PartitionCommand::Purge { queue_name: queue_url.clone() };

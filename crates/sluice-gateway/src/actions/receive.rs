@@ -3,12 +3,14 @@
 
 use std::time::Duration;
 
-use sluice_queue::{MessageView, PartitionCommand, PartitionOutcome, QueueMeta, ReceiveRequest};
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use sluice_queue::{MessageView, QueueMeta, ReceiveRequest};
 use sluice_sqs::{AttributeMap, ReceivedMessage, Request, Response, SqsError};
 
 use super::send::{decode_attributes, sequence_number};
-use super::{attribute_u64, now_ms, propose_partition, resolve_queue};
+use super::{attribute_u64, resolve_queue};
 use crate::context::RequestContext;
+use crate::errors::{from_queue_error, from_route_error};
 use crate::http::Gateway;
 
 /// System attributes returned for `All`, in AWS's naming.
@@ -37,7 +39,7 @@ pub async fn receive_message(gateway: &Gateway, context: &RequestContext, reques
     else {
         unreachable!("dispatch passes ReceiveMessage only");
     };
-    let meta = resolve_queue(gateway, context, &queue_url)?;
+    let meta = resolve_queue(gateway, context, &queue_url).await?;
     sluice_sqs::validate_receive(max_number_of_messages, visibility_timeout, wait_time_seconds)?;
     if let Some(attempt_id) = &receive_request_attempt_id {
         sluice_sqs::validate_receive_request_attempt_id(attempt_id)?;
@@ -63,52 +65,48 @@ pub async fn receive_message(gateway: &Gateway, context: &RequestContext, reques
     Ok(Response::ReceiveMessage { messages })
 }
 
-/// Receives from the queue's partition, waiting up to `wait` for a message.
-/// A receive is proposed only when the applied state shows a visible message
-/// (or a FIFO retry names an earlier attempt), so an idle poll writes nothing.
-// TODO: with several partitions, poll all of them and return on the first arrival.
+/// Receives up to `max_messages` from the queue's partitions, each on its
+/// leader. A first pass takes what is visible now, partition by partition
+/// from a random start; if that finds nothing and `wait` is not zero, every
+/// partition is long-polled at once and the first to return messages wins.
 async fn poll(gateway: &Gateway, meta: &QueueMeta, receive: ReceiveRequest, wait: Duration) -> Result<Vec<MessageView>, SqsError> {
-    let group_id = meta.partition_groups[0];
-    let cell = gateway.node.partition(group_id).ok_or_else(SqsError::queue_does_not_exist)?;
-    let deadline = tokio::time::Instant::now() + wait;
-    let mut changes = cell.version.subscribe();
-    let mut always_propose = receive.attempt_id.is_some();
-    loop {
-        changes.borrow_and_update();
-        let now = now_ms();
-        let (has_visible, next_visible_ms) = {
-            let partition = cell.read();
-            (partition.has_visible(now, meta.fifo), partition.next_visible_ms(now))
-        };
-        if has_visible || always_propose {
-            always_propose = false;
-            let outcome = propose_partition(gateway, group_id, PartitionCommand::Receive(receive.clone())).await?;
-            let PartitionOutcome::Received(views) = outcome else {
-                return Err(SqsError::internal_error(format!("ReceiveMessage applied as {outcome:?}")));
-            };
-            if !views.is_empty() {
-                return Ok(views);
-            }
+    let partitions = &meta.partition_groups;
+    if partitions.len() == 1 {
+        return receive_from(gateway, partitions[0], receive, wait).await;
+    }
+    let start = rand::random_range(0..partitions.len());
+    let mut views = Vec::new();
+    for offset in 0..partitions.len() {
+        let remaining = receive.max_messages as usize - views.len();
+        if remaining == 0 {
+            return Ok(views);
         }
-        if tokio::time::Instant::now() >= deadline {
-            return Ok(Vec::new());
-        }
-        let wake_at = match next_visible_ms {
-            Some(visible_ms) => {
-                let until_visible = Duration::from_millis(visible_ms.saturating_sub(now_ms()));
-                deadline.min(tokio::time::Instant::now() + until_visible)
-            }
-            None => deadline,
-        };
-        tokio::select! {
-            changed = changes.changed() => {
-                if changed.is_err() {
-                    return Err(SqsError::queue_does_not_exist());
-                }
-            }
-            () = tokio::time::sleep_until(wake_at) => {}
+        let request = ReceiveRequest { max_messages: remaining as u32, ..receive.clone() };
+        let group_id = partitions[(start + offset) % partitions.len()];
+        views.extend(receive_from(gateway, group_id, request, Duration::ZERO).await?);
+    }
+    if !views.is_empty() || wait.is_zero() {
+        return Ok(views);
+    }
+
+    // NOTE: when the first partition answers, the other polls are dropped. A
+    // receive already applied on another partition then returns nothing to
+    // the client, and its messages stay invisible until their visibility
+    // timeout ends, as if a consumer had crashed.
+    let mut polls: FuturesUnordered<_> =
+        partitions.iter().map(|&group_id| receive_from(gateway, group_id, receive.clone(), wait)).collect();
+    while let Some(result) = polls.next().await {
+        let views = result?;
+        if !views.is_empty() {
+            return Ok(views);
         }
     }
+    Ok(Vec::new())
+}
+
+async fn receive_from(gateway: &Gateway, group_id: u64, request: ReceiveRequest, wait: Duration) -> Result<Vec<MessageView>, SqsError> {
+    let result = gateway.router.receive(group_id, request, wait).await.map_err(from_route_error)?;
+    result.map_err(from_queue_error)
 }
 
 fn to_received(meta: &QueueMeta, view: MessageView, system_names: &[String], attribute_names: &[String]) -> ReceivedMessage {

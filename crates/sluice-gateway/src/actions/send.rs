@@ -1,5 +1,7 @@
 //! SendMessage and SendMessageBatch.
 
+use std::collections::BTreeMap;
+
 use sha2::{Digest, Sha256};
 use sluice_queue::{NewMessage, PartitionCommand, PartitionOutcome, QueueMeta, SendOutcome};
 use sluice_sqs::{MessageAttributes, Response, SendEntry, SendResult, SqsError};
@@ -14,9 +16,10 @@ pub async fn send_message(
     queue_url: &str,
     entry: SendEntry,
 ) -> Result<Response, SqsError> {
-    let meta = resolve_queue(gateway, context, queue_url)?;
+    let meta = resolve_queue(gateway, context, queue_url).await?;
     let message = prepare(&meta, context, &entry)?;
-    let mut sent = propose_send(gateway, &meta, vec![message]).await?;
+    let group_id = partition_for_send(&meta, entry.message_group_id.as_deref());
+    let mut sent = propose_send(gateway, &meta, group_id, vec![message]).await?;
     let outcome = sent.pop().ok_or_else(|| SqsError::internal_error("SendMessage applied no message"))?;
     Ok(Response::SendMessage(send_result(&meta, &entry, outcome)))
 }
@@ -27,29 +30,38 @@ pub async fn send_message_batch(
     queue_url: &str,
     entries: Vec<SendEntry>,
 ) -> Result<Response, SqsError> {
-    let meta = resolve_queue(gateway, context, queue_url)?;
+    let meta = resolve_queue(gateway, context, queue_url).await?;
     let ids: Vec<&str> = entries.iter().map(|entry| entry.id.as_str()).collect();
     sluice_sqs::validate_batch_ids(&ids)?;
     sluice_sqs::validate_batch_size(&entries)?;
 
+    // Valid entries are grouped by partition: one proposal per partition,
+    // all partitions at once.
     let mut failed = Vec::new();
-    let mut accepted = Vec::new();
-    let mut messages = Vec::new();
+    let mut by_partition: BTreeMap<u64, (Vec<SendEntry>, Vec<NewMessage>)> = BTreeMap::new();
     for entry in entries {
         match prepare(&meta, context, &entry) {
             Ok(message) => {
-                messages.push(message);
+                let group_id = partition_for_send(&meta, entry.message_group_id.as_deref());
+                let (accepted, messages) = by_partition.entry(group_id).or_default();
                 accepted.push(entry);
+                messages.push(message);
             }
             Err(error) => failed.push(error.to_batch_error(&entry.id)),
         }
     }
-    let mut successful = Vec::new();
-    if !messages.is_empty() {
-        let sent = propose_send(gateway, &meta, messages).await?;
-        for (entry, outcome) in accepted.iter().zip(sent) {
-            successful.push((entry.id.clone(), send_result(&meta, entry, outcome)));
+    let proposals = by_partition.into_iter().map(|(group_id, (accepted, messages))| {
+        let meta = &meta;
+        async move {
+            let sent = propose_send(gateway, meta, group_id, messages).await?;
+            let results: Vec<(String, SendResult)> =
+                accepted.iter().zip(sent).map(|(entry, outcome)| (entry.id.clone(), send_result(meta, entry, outcome))).collect();
+            Ok::<_, SqsError>(results)
         }
+    });
+    let mut successful = Vec::new();
+    for results in futures_util::future::join_all(proposals).await {
+        successful.extend(results?);
     }
     Ok(Response::SendMessageBatch { successful, failed })
 }
@@ -85,13 +97,18 @@ fn prepare(meta: &QueueMeta, context: &RequestContext, entry: &SendEntry) -> Res
     })
 }
 
-async fn propose_send(gateway: &Gateway, meta: &QueueMeta, messages: Vec<NewMessage>) -> Result<Vec<SendOutcome>, SqsError> {
+async fn propose_send(
+    gateway: &Gateway,
+    meta: &QueueMeta,
+    group_id: u64,
+    messages: Vec<NewMessage>,
+) -> Result<Vec<SendOutcome>, SqsError> {
     let command = PartitionCommand::Send {
         fifo: meta.fifo,
         deduplicate_per_group: meta.attributes.get("DeduplicationScope").is_some_and(|scope| scope == "messageGroup"),
         messages,
     };
-    match propose_partition(gateway, partition_for_send(meta), command).await? {
+    match propose_partition(gateway, group_id, command).await? {
         PartitionOutcome::Sent(sent) => Ok(sent),
         other => Err(SqsError::internal_error(format!("SendMessage applied as {other:?}"))),
     }

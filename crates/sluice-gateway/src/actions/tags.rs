@@ -20,7 +20,7 @@ pub fn validate_tags(tags: &TagMap) -> Result<(), SqsError> {
 }
 
 pub async fn tag_queue(gateway: &Gateway, context: &RequestContext, queue_url: &str, tags: TagMap) -> Result<Response, SqsError> {
-    let meta = resolve_queue(gateway, context, queue_url)?;
+    let meta = resolve_queue(gateway, context, queue_url).await?;
     if tags.is_empty() {
         return Err(SqsError::missing_parameter("The request must contain the parameter Tags."));
     }
@@ -37,7 +37,7 @@ pub async fn untag_queue(
     queue_url: &str,
     tag_keys: Vec<String>,
 ) -> Result<Response, SqsError> {
-    let meta = resolve_queue(gateway, context, queue_url)?;
+    let meta = resolve_queue(gateway, context, queue_url).await?;
     if tag_keys.is_empty() {
         return Err(SqsError::missing_parameter("The request must contain the parameter TagKeys."));
     }
@@ -46,7 +46,7 @@ pub async fn untag_queue(
     Ok(Response::Empty { action: "UntagQueue" })
 }
 
-pub fn list_queue_tags(gateway: &Gateway, context: &RequestContext, queue_url: &str) -> Result<Response, SqsError> {
-    let meta = resolve_queue(gateway, context, queue_url)?;
+pub async fn list_queue_tags(gateway: &Gateway, context: &RequestContext, queue_url: &str) -> Result<Response, SqsError> {
+    let meta = resolve_queue(gateway, context, queue_url).await?;
     Ok(Response::ListQueueTags { tags: meta.tags })
 }
