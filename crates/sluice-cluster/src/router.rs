@@ -13,6 +13,9 @@ use crate::peers::Peers;
 
 /// Pause before trying again when no leader is known.
 const NO_LEADER_RETRY_DELAY: Duration = Duration::from_millis(50);
+/// Longest one attempt at one node may take, besides a receive's long poll,
+/// so that a frozen node costs one attempt, not the whole deadline.
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Why a routed request has no outcome. All of them are safe to retry.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
@@ -79,7 +82,7 @@ impl Router {
         wait: Duration,
     ) -> Result<Result<Vec<MessageView>, QueueError>, RouteError> {
         let request = Arc::new(request);
-        self.route_with_timeout(group_id, self.timeout + wait, |target| {
+        self.route_with_timeout(group_id, self.timeout + wait, ATTEMPT_TIMEOUT + wait, |target| {
             let request = request.clone();
             async move {
                 if target == self.node.node_id() {
@@ -158,12 +161,18 @@ impl Router {
         F: Fn(u64) -> Fut,
         Fut: std::future::Future<Output = Attempt<T>>,
     {
-        self.route_with_timeout(group_id, self.timeout, attempt).await
+        self.route_with_timeout(group_id, self.timeout, ATTEMPT_TIMEOUT, attempt).await
     }
 
     /// Tries the node believed to lead the group, follows not-leader hints,
     /// and otherwise cycles through the group's replicas until `timeout`.
-    async fn route_with_timeout<T, F, Fut>(&self, group_id: u64, timeout: Duration, attempt: F) -> Result<T, RouteError>
+    async fn route_with_timeout<T, F, Fut>(
+        &self,
+        group_id: u64,
+        timeout: Duration,
+        attempt_timeout: Duration,
+        attempt: F,
+    ) -> Result<T, RouteError>
     where
         F: Fn(u64) -> Fut,
         Fut: std::future::Future<Output = Attempt<T>>,
@@ -178,7 +187,7 @@ impl Router {
             if remaining.is_zero() {
                 return Err(RouteError::Unavailable { group_id, timeout_ms: timeout.as_millis() as u64, last_error });
             }
-            match tokio::time::timeout(remaining, attempt(target)).await {
+            match tokio::time::timeout(remaining.min(attempt_timeout), attempt(target)).await {
                 Ok(Attempt::Done(value)) => return Ok(value),
                 Ok(Attempt::NotLeader(leader_id)) if leader_id != 0 && leader_id != target => {
                     target = leader_id;

@@ -13,7 +13,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use raft::prelude::{Entry, EntryType, Message, Snapshot};
+use raft::prelude::{Entry, EntryType, Message, MessageType, Snapshot};
 use raft::{RawNode, SnapshotStatus, StateRole};
 use sluice_queue::{Catalog, CatalogOutcome, Partition, QueueError};
 use sluice_storage::{GroupStorage, NodeStore, SnapshotRecord, StorageError};
@@ -265,8 +265,13 @@ impl Driver {
                     debug!(group_id, from = message.from, "dropping a message for a group that is not open");
                     return;
                 };
+                let mut message = message;
+                let behind = tolerate_lost_log(group_id, group, &mut message);
                 if let Err(error) = group.raw.step(message) {
                     debug!(group_id, %error, "raft rejected a message");
+                }
+                if let Some(rejection) = behind {
+                    self.transport.send(group_id, rejection);
                 }
             }
             Request::ReportSnapshot { group_id, to, delivered } => {
@@ -613,6 +618,54 @@ fn install_snapshot(
     }
     info!(group_id, index = record.index, bytes = record.data.len(), "installed snapshot from the leader");
     Ok(())
+}
+
+/// Lets a node whose data directory was lost rejoin under its old id.
+///
+/// Such a node's log is shorter than what the leader recorded as replicated
+/// to it. raft-rs panics on a heartbeat that commits past the local log and
+/// treats the node's rejections as stale, so the two cases are adjusted here:
+/// the follower takes only the part of the commit index its log holds, and
+/// the leader moves the node's progress back to what the node reports.
+// NOTE: entries that only the lost node and a minority held are lost with it;
+// losing one node's data at a time, with the others healthy, loses nothing.
+///
+/// Returns a rejection to send to the leader when a heartbeat shows that this
+/// node's log is shorter than the leader believes: an idle leader would
+/// otherwise never send the missing entries.
+fn tolerate_lost_log(group_id: u64, group: &mut Group, message: &mut Message) -> Option<Message> {
+    match message.get_msg_type() {
+        MessageType::MsgHeartbeat => {
+            let last_index = group.raw.raft.raft_log.last_index();
+            if message.commit <= last_index {
+                return None;
+            }
+            warn!(group_id, leader_id = message.from, commit = message.commit, last_index,
+                "the leader commits past this node's log; asking it to replicate again");
+            message.commit = last_index;
+            let mut rejection = Message::default();
+            rejection.set_msg_type(MessageType::MsgAppendResponse);
+            rejection.to = message.from;
+            rejection.from = group.raw.raft.id;
+            rejection.term = message.term;
+            rejection.reject = true;
+            rejection.index = last_index;
+            rejection.reject_hint = last_index;
+            Some(rejection)
+        }
+        MessageType::MsgAppendResponse if message.reject => {
+            let progress = group.raw.raft.mut_prs().get_mut(message.from)?;
+            if message.reject_hint < progress.matched {
+                warn!(group_id, node_id = message.from, matched = progress.matched, last_index = message.reject_hint,
+                    "a follower lost log entries it had acknowledged; replicating them again");
+                progress.matched = message.reject_hint;
+                progress.next_idx = message.reject_hint + 1;
+                progress.become_probe();
+            }
+            None
+        }
+        _ => None,
+    }
 }
 
 /// Answers the ReadIndex requests whose index this node has now applied.

@@ -187,8 +187,7 @@ impl Storage for GroupStorage {
         if stored.index < request_index {
             return Err(raft::Error::Store(raft::StorageError::SnapshotTemporarilyUnavailable));
         }
-        let mut snapshot = Snapshot::default();
-        snapshot.data = stored.data.into();
+        let mut snapshot = Snapshot { data: stored.data.into(), ..Default::default() };
         let metadata = snapshot.mut_metadata();
         metadata.index = stored.index;
         metadata.term = stored.term;

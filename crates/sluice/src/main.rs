@@ -24,7 +24,7 @@ struct Cli {
 enum CliCommand {
     /// Run a node: the SQS endpoint (AWS JSON 1.0 and Query protocols) over a
     /// Raft- and RocksDB-backed store.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Print the embedded default configuration file.
     DefaultConfig,
 }
@@ -67,6 +67,9 @@ struct ServeArgs {
     /// Replicas of each partition, capped by the number of members [default: 3].
     #[arg(long, env = "SLUICE_REPLICATION_FACTOR", value_name = "N")]
     replication_factor: Option<usize>,
+    /// Applied log entries after which a Raft group is snapshotted and its log truncated.
+    #[arg(long, env = "SLUICE_SNAPSHOT_INTERVAL", value_name = "ENTRIES", default_value_t = 10_000)]
+    snapshot_interval: u64,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -76,11 +79,18 @@ fn main() -> anyhow::Result<()> {
             print!("{}", config::DEFAULT_CONFIG_TOML);
             Ok(())
         }
-        CliCommand::Serve(args) => serve(args),
+        CliCommand::Serve(args) => serve(*args),
     }
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    // A panic anywhere stops the node (fail-stop): a half-working replica is
+    // worse for the cluster than a dead one.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        default_hook(info);
+        std::process::abort();
+    }));
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -120,6 +130,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let mut node_config = NodeConfig::new(config.data_dir.clone());
     node_config.node_id = config.node_id;
     node_config.members = members.clone();
+    node_config.snapshot_interval_entries = args.snapshot_interval.max(1);
     let node = Arc::new(Node::start(node_config, transport).context("starting the replication layer")?);
     node_handle.set(Arc::downgrade(&node)).expect("the node handle is set once");
 
