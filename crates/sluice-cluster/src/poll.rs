@@ -27,6 +27,14 @@ pub async fn receive_local(
     let mut changes = cell.version.subscribe();
     let mut always_propose = request.attempt_id.is_some();
     loop {
+        // Only the leader's state is current: a follower (reached through a
+        // stale hint, or after losing leadership during the wait) would wait
+        // on messages it cannot see, so it redirects instead.
+        match node.leader_of(group_id) {
+            Some(leader_id) if leader_id == node.node_id() => {}
+            Some(leader_id) => return Err(ProposeError::NotLeader { leader_id }),
+            None => return Err(ProposeError::NoLeader),
+        }
         changes.borrow_and_update();
         let now = now_ms();
         let (has_visible, next_visible_ms) = {
