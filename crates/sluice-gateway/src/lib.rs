@@ -11,7 +11,9 @@
 
 mod actions;
 mod context;
+mod dead_letters;
 mod errors;
 mod http;
 
+pub use dead_letters::run_dead_letter_mover;
 pub use http::{router, Gateway, GatewayConfig};

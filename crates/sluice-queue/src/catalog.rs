@@ -77,6 +77,11 @@ impl Catalog {
         self.queues.get(key)
     }
 
+    /// Every queue of every account and region.
+    pub fn queues(&self) -> impl Iterator<Item = &QueueMeta> {
+        self.queues.values()
+    }
+
     /// Queues of one account and region whose name starts with `prefix`, by name.
     pub fn list(&self, account_id: &str, region: &str, prefix: &str) -> Vec<&QueueMeta> {
         self.queues

@@ -19,7 +19,7 @@ mod receipt;
 pub use catalog::{Catalog, CatalogCommand, CatalogOutcome, QueueKey, QueueMeta};
 pub use error::QueueError;
 pub use partition::{
-    Counts, DeleteOutcome, MessageView, NewMessage, Partition, PartitionCommand,
+    Counts, DeadLetter, DeleteOutcome, MessageView, NewMessage, Partition, PartitionCommand,
     PartitionOutcome, ReceiveRequest, SendOutcome, VisibilityChange,
 };
 pub use placement::place_partitions;

@@ -13,6 +13,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::{QueueError, ReceiptHandle, TimestampMs, DEDUPLICATION_INTERVAL_MS, PURGE_INTERVAL_MS};
 
+/// How long a partition remembers a message moved in from a dead-letter
+/// source; a mover retries within seconds, far inside this window.
+const MOVED_IN_MEMORY_MS: u64 = 60 * 60 * 1000;
+
 /// How many expired messages one command removes at most, so that a command
 /// applied after a long pause does a bounded amount of work.
 const EXPIRED_REMOVED_PER_COMMAND_MAX: usize = 1_000;
@@ -44,6 +48,8 @@ struct Message {
     first_receive_ms: Option<TimestampMs>,
     /// Log index of the receive that issued the current receipt handle.
     receipt_nonce: Option<u64>,
+    /// For a message moved here from a dead-letter source: the source queue's ARN.
+    source_arn: Option<String>,
 }
 
 /// ReceiveMessage, after the gateway resolved queue defaults.
@@ -56,6 +62,10 @@ pub struct ReceiveRequest {
     pub retention_ms: u64,
     /// FIFO only: ReceiveRequestAttemptId.
     pub attempt_id: Option<String>,
+    /// The queue's RedrivePolicy maxReceiveCount: a message already received
+    /// this many times is set aside for its dead-letter queue instead of
+    /// being delivered again.
+    pub max_receive_count: Option<u32>,
 }
 
 /// One ChangeMessageVisibility entry.
@@ -76,6 +86,11 @@ pub enum PartitionCommand {
     ChangeVisibility { fifo: bool, changes: Vec<VisibilityChange> },
     /// PurgeQueue; the name is only for the error message.
     Purge { queue_name: String },
+    /// Stores a message moved from a dead-letter source queue. Applying the
+    /// same `source` (group id, sequence) twice stores it once.
+    MoveIn { message: NewMessage, source: (u64, u64), sent_ms: TimestampMs, source_arn: String },
+    /// Forgets messages set aside for the dead-letter queue once they are stored there.
+    DeadLettered { sequences: Vec<u64> },
 }
 
 /// The stored identity of one sent message.
@@ -95,6 +110,16 @@ pub struct MessageView {
     pub receive_count: u32,
     pub first_receive_ms: TimestampMs,
     pub receipt_handle: ReceiptHandle,
+    /// The ARN of the queue this message was moved from, in a dead-letter queue.
+    pub dead_letter_source_arn: Option<String>,
+}
+
+/// A message set aside for the dead-letter queue, waiting to be moved there.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadLetter {
+    pub sequence: u64,
+    pub message: NewMessage,
+    pub sent_ms: TimestampMs,
 }
 
 /// One entry's result in DeleteMessage(Batch).
@@ -108,6 +133,7 @@ pub enum PartitionOutcome {
     Deleted(Vec<DeleteOutcome>),
     VisibilityChanged(Vec<Result<(), QueueError>>),
     Purged,
+    DeadLettered,
 }
 
 /// Approximate message counts at one moment, as GetQueueAttributes reports them.
@@ -143,6 +169,11 @@ pub struct Partition {
     deduplication: BTreeMap<String, Deduplicated>,
     attempts: BTreeMap<String, ReceiveAttempt>,
     last_purge_ms: Option<TimestampMs>,
+    /// Messages past maxReceiveCount, by sequence, until they are moved.
+    dead_letters: BTreeMap<u64, Message>,
+    /// Messages moved in from a dead-letter source, by (source group, source
+    /// sequence), so that a repeated move stores nothing twice.
+    moved_in: BTreeMap<(u64, u64), Deduplicated>,
 }
 
 impl Partition {
@@ -178,6 +209,15 @@ impl Partition {
                 Ok(PartitionOutcome::VisibilityChanged(results))
             }
             PartitionCommand::Purge { queue_name } => self.purge(queue_name, now_ms),
+            PartitionCommand::MoveIn { message, source, sent_ms, source_arn } => {
+                Ok(PartitionOutcome::Sent(vec![self.move_in(message, source, sent_ms, source_arn, now_ms)]))
+            }
+            PartitionCommand::DeadLettered { sequences } => {
+                for sequence in sequences {
+                    self.dead_letters.remove(&sequence);
+                }
+                Ok(PartitionOutcome::DeadLettered)
+            }
         }
     }
 
@@ -212,9 +252,52 @@ impl Partition {
             receive_count: 0,
             first_receive_ms: None,
             receipt_nonce: None,
+            source_arn: None,
         };
         self.messages.insert(sequence, message);
         outcome
+    }
+
+    /// Stores a message from a dead-letter source with its original
+    /// SentTimestamp; a repeat of the same move returns the first outcome.
+    fn move_in(
+        &mut self,
+        new: NewMessage,
+        source: (u64, u64),
+        sent_ms: TimestampMs,
+        source_arn: String,
+        now_ms: TimestampMs,
+    ) -> SendOutcome {
+        if let Some(previous) = self.moved_in.get(&source) {
+            return previous.outcome.clone();
+        }
+        let sequence = self.next_sequence;
+        self.next_sequence += 1;
+        let outcome = SendOutcome { message_id: new.message_id.clone(), sequence };
+        let expires_ms = now_ms + MOVED_IN_MEMORY_MS;
+        self.moved_in.insert(source, Deduplicated { expires_ms, outcome: outcome.clone() });
+        self.by_visibility.insert((now_ms, sequence));
+        let message = Message {
+            new,
+            sequence,
+            sent_ms,
+            visible_at_ms: now_ms,
+            receive_count: 0,
+            first_receive_ms: None,
+            receipt_nonce: None,
+            source_arn: Some(source_arn),
+        };
+        self.messages.insert(sequence, message);
+        outcome
+    }
+
+    /// Messages set aside for the dead-letter queue, oldest first.
+    pub fn dead_letters(&self, max: usize) -> Vec<DeadLetter> {
+        self.dead_letters
+            .values()
+            .take(max)
+            .map(|message| DeadLetter { sequence: message.sequence, message: message.new.clone(), sent_ms: message.sent_ms })
+            .collect()
     }
 
     fn receive(
@@ -236,6 +319,11 @@ impl Partition {
 
         let mut views = Vec::with_capacity(chosen.len());
         for sequence in chosen {
+            let received = self.messages.get(&sequence).expect("chosen message must exist").receive_count;
+            if request.max_receive_count.is_some_and(|max| received >= max) {
+                self.set_aside(sequence);
+                continue;
+            }
             let message = self.messages.get_mut(&sequence).expect("chosen message must exist");
             self.by_visibility.remove(&(message.visible_at_ms, sequence));
             message.visible_at_ms = now_ms + request.visibility_timeout_ms;
@@ -356,6 +444,15 @@ impl Partition {
         Ok(PartitionOutcome::Purged)
     }
 
+    /// Moves a message past maxReceiveCount out of reach of receives until
+    /// it is stored in the dead-letter queue.
+    fn set_aside(&mut self, sequence: u64) {
+        if let Some(message) = self.messages.remove(&sequence) {
+            self.by_visibility.remove(&(message.visible_at_ms, sequence));
+            self.dead_letters.insert(sequence, message);
+        }
+    }
+
     fn remove(&mut self, sequence: u64) {
         if let Some(message) = self.messages.remove(&sequence) {
             self.by_visibility.remove(&(message.visible_at_ms, sequence));
@@ -381,6 +478,7 @@ impl Partition {
         // next to the fsync that every command already costs.
         self.deduplication.retain(|_, entry| entry.expires_ms > now_ms);
         self.attempts.retain(|_, attempt| attempt.expires_ms > now_ms);
+        self.moved_in.retain(|_, entry| entry.expires_ms > now_ms);
     }
 
     /// Approximate counts at `now_ms`, leaving out messages past retention.
@@ -433,6 +531,7 @@ fn view_of(message: &Message, receipt_handle: ReceiptHandle) -> MessageView {
         receive_count: message.receive_count,
         first_receive_ms: message.first_receive_ms.unwrap_or(message.sent_ms),
         receipt_handle,
+        dead_letter_source_arn: message.source_arn.clone(),
     }
 }
 

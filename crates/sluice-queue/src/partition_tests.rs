@@ -33,6 +33,7 @@ fn receive(partition: &mut Partition, index: u64, now_ms: u64, fifo: bool, max: 
         visibility_timeout_ms: visibility_ms,
         retention_ms: RETENTION_MS,
         attempt_id: None,
+        max_receive_count: None,
     };
     match partition.apply(GROUP, index, now_ms, PartitionCommand::Receive(request)).unwrap() {
         PartitionOutcome::Received(views) => views,
@@ -155,6 +156,7 @@ fn receive_attempt_repeats() {
         visibility_timeout_ms: 30_000,
         retention_ms: RETENTION_MS,
         attempt_id: Some("attempt".into()),
+        max_receive_count: None,
     };
     let first = partition.apply(GROUP, 2, 0, PartitionCommand::Receive(request.clone())).unwrap();
     let retry = partition.apply(GROUP, 3, 10, PartitionCommand::Receive(request)).unwrap();
@@ -193,7 +195,7 @@ fn retention_removes_old_messages() {
     let mut partition = Partition::default();
     send(&mut partition, 1, 0, false, vec![message("a", None, None, 0)]);
     send(&mut partition, 2, 50_000, false, vec![message("b", None, None, 0)]);
-    let request = ReceiveRequest { fifo: false, max_messages: 10, visibility_timeout_ms: 0, retention_ms: 60_000, attempt_id: None };
+    let request = ReceiveRequest { fifo: false, max_messages: 10, visibility_timeout_ms: 0, retention_ms: 60_000, attempt_id: None, max_receive_count: None };
     let views = match partition.apply(GROUP, 3, 60_000, PartitionCommand::Receive(request)).unwrap() {
         PartitionOutcome::Received(views) => views,
         other => panic!("expected Received, got {other:?}"),
@@ -225,7 +227,7 @@ proptest! {
             let index = index as u64 + 1;
             let command = match kind {
                 0 => PartitionCommand::Send { fifo: false, deduplicate_per_group: false, messages: vec![message(&index.to_string(), None, None, 0)] },
-                1 => PartitionCommand::Receive(ReceiveRequest { fifo: false, max_messages: 3, visibility_timeout_ms: 2_000, retention_ms: RETENTION_MS, attempt_id: None }),
+                1 => PartitionCommand::Receive(ReceiveRequest { fifo: false, max_messages: 3, visibility_timeout_ms: 2_000, retention_ms: RETENTION_MS, attempt_id: None, max_receive_count: None }),
                 2 => PartitionCommand::Delete { fifo: false, handles: handles.iter().rev().take(2).copied().collect() },
                 _ => PartitionCommand::ChangeVisibility { fifo: false, changes: handles.iter().rev().take(1).map(|handle| VisibilityChange { handle: *handle, visibility_timeout_ms: 0 }).collect() },
             };
@@ -239,4 +241,49 @@ proptest! {
         }
         prop_assert_eq!(first, second);
     }
+}
+
+#[test]
+fn dead_letter_after_max_receives() {
+    let mut partition = Partition::default();
+    send(&mut partition, 1, 0, false, vec![message("a", None, None, 0)]);
+    let request = |max_receive_count| ReceiveRequest {
+        fifo: false,
+        max_messages: 10,
+        visibility_timeout_ms: 0,
+        retention_ms: RETENTION_MS,
+        attempt_id: None,
+        max_receive_count,
+    };
+    for index in 2..4 {
+        let outcome = partition.apply(GROUP, index, 10, PartitionCommand::Receive(request(Some(2)))).unwrap();
+        assert!(matches!(outcome, PartitionOutcome::Received(views) if views.len() == 1), "receive {index} delivers");
+    }
+    let outcome = partition.apply(GROUP, 4, 20, PartitionCommand::Receive(request(Some(2)))).unwrap();
+    assert_eq!(outcome, PartitionOutcome::Received(Vec::new()), "the third receive sets the message aside");
+    assert!(partition.is_empty(), "a set-aside message is out of reach of receives");
+    let dead = partition.dead_letters(10);
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].message.message_id, "a");
+    assert_eq!(dead[0].sent_ms, 0, "the original send time is kept");
+    partition.apply(GROUP, 5, 30, PartitionCommand::DeadLettered { sequences: vec![dead[0].sequence] }).unwrap();
+    assert!(partition.dead_letters(10).is_empty());
+}
+
+#[test]
+fn move_in_is_idempotent() {
+    let mut partition = Partition::default();
+    let command = || PartitionCommand::MoveIn {
+        message: message("a", None, None, 0),
+        source: (9, 4),
+        sent_ms: 5,
+        source_arn: "arn:aws:sqs:us-east-1:000000000000:source".into(),
+    };
+    let first = partition.apply(GROUP, 1, 100, command()).unwrap();
+    let second = partition.apply(GROUP, 2, 200, command()).unwrap();
+    assert_eq!(first, second, "a repeated move returns the first outcome");
+    assert_eq!(partition.len(), 1, "a repeated move stores nothing");
+    let views = receive(&mut partition, 3, 300, false, 10, 1_000);
+    assert_eq!(views[0].sent_ms, 5, "SentTimestamp of the source is kept");
+    assert_eq!(views[0].dead_letter_source_arn.as_deref(), Some("arn:aws:sqs:us-east-1:000000000000:source"));
 }

@@ -44,6 +44,7 @@ fn receive_all() -> PartitionCommand {
         visibility_timeout_ms: 60_000,
         retention_ms: 3_600_000,
         attempt_id: None,
+        max_receive_count: None,
     })
 }
 

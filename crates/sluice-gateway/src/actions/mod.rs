@@ -3,6 +3,7 @@
 
 mod delete;
 mod queues;
+pub(crate) mod redrive;
 mod receive;
 mod send;
 mod tags;

@@ -6,6 +6,7 @@ use base64::Engine;
 use sluice_queue::{place_partitions, CatalogCommand, CatalogOutcome, Counts, PartitionCommand, QueueKey, QueueMeta};
 use sluice_sqs::{AttributeMap, Response, SqsError, TagMap};
 
+use super::redrive;
 use super::{attribute_u64, lookup_queue, propose_catalog, propose_partition, queue_url_of, resolve_queue};
 use crate::errors::from_route_error;
 use crate::context::RequestContext;
@@ -32,12 +33,13 @@ pub async fn create_queue(
     sluice_sqs::validate_queue_name(&queue_name, fifo)?;
     sluice_sqs::validate_queue_attributes(&requested, fifo, true)?;
     super::tags::validate_tags(&tags)?;
+    let key = QueueKey { account_id: context.account_id.clone(), region: context.region.clone(), name: queue_name };
+    check_redrive_target(gateway, &key, fifo, &requested).await?;
     let partitions = partition_count(&tags, gateway.config.partitions_per_queue)?;
     let mut attributes = sluice_sqs::default_queue_attributes(fifo);
     attributes.extend(requested.clone());
     let load = gateway.node().catalog().replica_load();
     let replicas = place_partitions(&gateway.config.members, &load, partitions, gateway.config.replication_factor);
-    let key = QueueKey { account_id: context.account_id.clone(), region: context.region.clone(), name: queue_name };
     let command = CatalogCommand::CreateQueue {
         key,
         fifo,
@@ -158,6 +160,32 @@ pub async fn get_queue_attributes(
     Ok(Response::GetQueueAttributes { attributes })
 }
 
+/// Checks a RedrivePolicy being set: its dead-letter queue must exist, be of
+/// the same type (FIFO or standard) and allow this queue as a source.
+async fn check_redrive_target(gateway: &Gateway, source: &QueueKey, fifo: bool, attributes: &AttributeMap) -> Result<(), SqsError> {
+    let Some(text) = attributes.get("RedrivePolicy").filter(|text| !text.is_empty()) else {
+        return Ok(());
+    };
+    let invalid = |reason: &str| {
+        SqsError::invalid_parameter_value(format!("Value {text} for parameter RedrivePolicy is invalid. Reason: {reason}"))
+    };
+    let Some((region, account_id, name)) = redrive::redrive_policy_target(text) else {
+        return Err(invalid("Invalid value for deadLetterTargetArn."));
+    };
+    let target = match lookup_queue(gateway, &QueueKey { account_id, region, name }).await {
+        Ok(target) => target,
+        Err(_) => return Err(invalid("Dead-letter target does not exist.")),
+    };
+    if target.fifo != fifo {
+        return Err(invalid("Dead-letter queue must be of the same type as the source queue (FIFO or standard)."));
+    }
+    let source_arn = format!("arn:aws:sqs:{}:{}:{}", source.region, source.account_id, source.name);
+    if !redrive::redrive_allowed(&target, &source_arn) {
+        return Err(invalid("The dead-letter queue's RedriveAllowPolicy does not allow this queue as a source."));
+    }
+    Ok(())
+}
+
 /// Sums the approximate counts of every partition of a queue, each read on
 /// its partition's leader.
 async fn queue_counts(gateway: &Gateway, meta: &QueueMeta) -> Result<Counts, SqsError> {
@@ -180,6 +208,7 @@ pub async fn set_queue_attributes(
 ) -> Result<Response, SqsError> {
     let meta = resolve_queue(gateway, context, queue_url).await?;
     sluice_sqs::validate_queue_attributes(&attributes, meta.fifo, false)?;
+    check_redrive_target(gateway, &meta.key, meta.fifo, &attributes).await?;
     propose_catalog(gateway, CatalogCommand::SetQueueAttributes { key: meta.key, attributes }).await?;
     Ok(Response::Empty { action: "SetQueueAttributes" })
 }

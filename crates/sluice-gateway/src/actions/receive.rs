@@ -14,7 +14,7 @@ use crate::errors::{from_queue_error, from_route_error};
 use crate::http::Gateway;
 
 /// System attributes returned for `All`, in AWS's naming.
-const SYSTEM_ATTRIBUTES: [&str; 8] = [
+const SYSTEM_ATTRIBUTES: [&str; 9] = [
     "SenderId",
     "SentTimestamp",
     "ApproximateReceiveCount",
@@ -23,6 +23,7 @@ const SYSTEM_ATTRIBUTES: [&str; 8] = [
     "MessageDeduplicationId",
     "MessageGroupId",
     "AWSTraceHeader",
+    "DeadLetterQueueSourceArn",
 ];
 
 pub async fn receive_message(gateway: &Gateway, context: &RequestContext, request: Request) -> Result<Response, SqsError> {
@@ -53,6 +54,7 @@ pub async fn receive_message(gateway: &Gateway, context: &RequestContext, reques
         visibility_timeout_ms: visibility_s * 1_000,
         retention_ms: attribute_u64(&meta, "MessageRetentionPeriod") * 1_000,
         attempt_id: receive_request_attempt_id.filter(|_| meta.fifo),
+        max_receive_count: super::redrive::redrive_policy(&meta).map(|policy| policy.max_receive_count),
     };
     let views = poll(gateway, &meta, receive, Duration::from_secs(wait_s)).await?;
 
@@ -125,6 +127,7 @@ fn to_received(meta: &QueueMeta, view: MessageView, system_names: &[String], att
     put("ApproximateFirstReceiveTimestamp", Some(view.first_receive_ms.to_string()));
     put("AWSTraceHeader", message.trace_header.clone());
     put("MessageGroupId", message.group_id.clone());
+    put("DeadLetterQueueSourceArn", view.dead_letter_source_arn.clone());
     if meta.fifo {
         put("SequenceNumber", Some(sequence_number(view.sequence)));
         put("MessageDeduplicationId", message.deduplication_id.clone());
