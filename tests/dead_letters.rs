@@ -107,3 +107,40 @@ async fn deny_all_target_rejected() {
     let code = expect_service_error("SetQueueAttributes naming a denyAll dead-letter queue", result);
     assert_eq!(code, codes::INVALID_PARAMETER_VALUE);
 }
+
+#[tokio::test]
+async fn source_queues_listed() {
+    let node = Node::start().await;
+    let client = node.client();
+    let dlq = create_queue(&client, "shared-dlq", &[]).await;
+    let policy = redrive_policy("shared-dlq", 5);
+    for name in ["source-b", "source-a", "source-c"] {
+        create_queue(&client, name, &[(QueueAttributeName::RedrivePolicy, policy.as_str())]).await;
+    }
+    create_queue(&client, "unrelated", &[]).await;
+
+    let all = client.list_dead_letter_source_queues().queue_url(&dlq).send().await.expect("ListDeadLetterSourceQueues");
+    let names: Vec<&str> = all.queue_urls().iter().map(|url| url.rsplit('/').next().unwrap_or_default()).collect();
+    assert_eq!(names, ["source-a", "source-b", "source-c"], "every source, by name");
+    assert!(all.next_token().is_none(), "no NextToken without MaxResults");
+
+    let first = client
+        .list_dead_letter_source_queues()
+        .queue_url(&dlq)
+        .max_results(2)
+        .send()
+        .await
+        .expect("first page");
+    assert_eq!(first.queue_urls().len(), 2, "MaxResults limits the page");
+    let token = first.next_token().expect("a NextToken when more sources remain").to_string();
+    let second = client
+        .list_dead_letter_source_queues()
+        .queue_url(&dlq)
+        .max_results(2)
+        .next_token(token)
+        .send()
+        .await
+        .expect("second page");
+    assert_eq!(second.queue_urls().len(), 1, "the second page holds the rest");
+    assert!(second.next_token().is_none(), "no NextToken on the last page");
+}

@@ -129,7 +129,8 @@ fn fill_queue_url_from_path(request: &mut Request, path: &str, host: &str) {
         | Request::ChangeMessageVisibilityBatch { queue_url, .. }
         | Request::TagQueue { queue_url, .. }
         | Request::UntagQueue { queue_url, .. }
-        | Request::ListQueueTags { queue_url } => queue_url,
+        | Request::ListQueueTags { queue_url }
+        | Request::ListDeadLetterSourceQueues { queue_url, .. } => queue_url,
         _ => return,
     };
     if queue_url.is_empty() {

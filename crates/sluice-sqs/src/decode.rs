@@ -145,7 +145,6 @@ const TAGS: MapName = MapName {
 pub const UNSUPPORTED_ACTIONS: &[&str] = &[
     "AddPermission",
     "RemovePermission",
-    "ListDeadLetterSourceQueues",
     "StartMessageMoveTask",
     "CancelMessageMoveTask",
     "ListMessageMoveTasks",
@@ -172,6 +171,7 @@ impl Request {
             Request::TagQueue { .. } => "TagQueue",
             Request::UntagQueue { .. } => "UntagQueue",
             Request::ListQueueTags { .. } => "ListQueueTags",
+            Request::ListDeadLetterSourceQueues { .. } => "ListDeadLetterSourceQueues",
             Request::Unsupported { action } => action,
         }
     }
@@ -208,6 +208,11 @@ pub(crate) fn decode_action<P: Params>(action: &str, p: &P) -> Result<Request, S
         }),
         "ListQueueTags" => Ok(Request::ListQueueTags {
             queue_url: queue_url(p)?,
+        }),
+        "ListDeadLetterSourceQueues" => Ok(Request::ListDeadLetterSourceQueues {
+            queue_url: queue_url(p)?,
+            max_results: p.int(&MAX_RESULTS)?,
+            next_token: p.string(&NEXT_TOKEN)?,
         }),
         unsupported if UNSUPPORTED_ACTIONS.contains(&unsupported) => Ok(Request::Unsupported {
             action: unsupported.to_owned(),

@@ -155,12 +155,14 @@ fn botocore_json_system_attribute_names() {
 }
 
 #[test]
-fn botocore_unsupported_action() {
+fn botocore_list_dead_letter_sources() {
     let (query, json) = decoded_pair("ListDeadLetterSourceQueues");
     assert_eq!(
         query,
-        Request::Unsupported {
-            action: "ListDeadLetterSourceQueues".into()
+        Request::ListDeadLetterSourceQueues {
+            queue_url: "http://localhost:9324/000000000000/orders".into(),
+            max_results: None,
+            next_token: None,
         }
     );
     assert_eq!(json, query);

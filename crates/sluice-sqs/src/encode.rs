@@ -43,6 +43,7 @@ impl Response {
             Response::CreateQueue { .. } => "CreateQueue",
             Response::GetQueueUrl { .. } => "GetQueueUrl",
             Response::ListQueues { .. } => "ListQueues",
+            Response::ListDeadLetterSourceQueues { .. } => "ListDeadLetterSourceQueues",
             Response::GetQueueAttributes { .. } => "GetQueueAttributes",
             Response::SendMessage(_) => "SendMessage",
             Response::SendMessageBatch { .. } => "SendMessageBatch",

@@ -278,6 +278,14 @@ fn response_body(response: &Response) -> Value {
             }
             insert_opt(&mut out, "NextToken", next_token.as_deref());
         }
+        Response::ListDeadLetterSourceQueues {
+            queue_urls,
+            next_token,
+        } => {
+            // queueUrls is required in the model, so it is sent even when empty.
+            out.insert("queueUrls".into(), json!(queue_urls));
+            insert_opt(&mut out, "NextToken", next_token.as_deref());
+        }
         Response::GetQueueAttributes { attributes } => {
             insert_string_map(&mut out, "Attributes", attributes)
         }

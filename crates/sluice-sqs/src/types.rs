@@ -94,6 +94,7 @@ pub enum Request {
     TagQueue { queue_url: String, tags: TagMap },
     UntagQueue { queue_url: String, tag_keys: Vec<String> },
     ListQueueTags { queue_url: String },
+    ListDeadLetterSourceQueues { queue_url: String, max_results: Option<i32>, next_token: Option<String> },
     /// A known SQS action that this server does not implement yet.
     Unsupported { action: String },
 }
@@ -145,6 +146,7 @@ pub enum Response {
     DeleteMessageBatch { successful: Vec<String>, failed: Vec<BatchResultError> },
     ChangeMessageVisibilityBatch { successful: Vec<String>, failed: Vec<BatchResultError> },
     ListQueueTags { tags: TagMap },
+    ListDeadLetterSourceQueues { queue_urls: Vec<String>, next_token: Option<String> },
     /// An action whose response carries no fields: DeleteQueue, SetQueueAttributes,
     /// PurgeQueue, DeleteMessage, ChangeMessageVisibility, TagQueue, UntagQueue.
     Empty { action: &'static str },

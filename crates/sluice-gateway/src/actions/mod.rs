@@ -55,6 +55,9 @@ pub async fn dispatch(gateway: &Gateway, context: &RequestContext, request: Requ
         Request::TagQueue { queue_url, tags } => tags::tag_queue(gateway, context, &queue_url, tags).await,
         Request::UntagQueue { queue_url, tag_keys } => tags::untag_queue(gateway, context, &queue_url, tag_keys).await,
         Request::ListQueueTags { queue_url } => tags::list_queue_tags(gateway, context, &queue_url).await,
+        Request::ListDeadLetterSourceQueues { queue_url, max_results, next_token } => {
+            queues::list_dead_letter_source_queues(gateway, context, &queue_url, max_results, next_token).await
+        }
         Request::Unsupported { action } => Err(SqsError::unsupported_operation(format!(
             "{action} is not supported by this version of Sluice."
         ))),

@@ -101,13 +101,47 @@ pub async fn list_queues(
     let queues = catalog.list(&context.account_id, &context.region, prefix.as_deref().unwrap_or_default());
     let remaining: Vec<&QueueMeta> =
         queues.into_iter().filter(|meta| after.as_ref().is_none_or(|after| &meta.key.name > after)).collect();
-    let page_size = max_results.unwrap_or(sluice_sqs::limits::LIST_QUEUES_RESULTS_MAX) as usize;
-    let page = &remaining[..remaining.len().min(page_size)];
-    // AWS returns a NextToken only when MaxResults was given and more queues remain.
-    let next_token = (max_results.is_some() && remaining.len() > page.len())
-        .then(|| URL_SAFE_NO_PAD.encode(page.last().expect("page is not empty").key.name.as_bytes()));
-    let queue_urls = page.iter().map(|meta| queue_url_of(context, meta)).collect();
+    let (queue_urls, next_token) = paginate(context, &remaining, max_results);
     Ok(Response::ListQueues { queue_urls, next_token })
+}
+
+/// One page of queue URLs and the token of the next page. AWS returns a
+/// NextToken only when MaxResults was given and more queues remain.
+fn paginate(context: &RequestContext, queues: &[&QueueMeta], max_results: Option<i32>) -> (Vec<String>, Option<String>) {
+    let page_size = max_results.unwrap_or(sluice_sqs::limits::LIST_QUEUES_RESULTS_MAX) as usize;
+    let page = &queues[..queues.len().min(page_size)];
+    let next_token = (max_results.is_some() && queues.len() > page.len())
+        .then(|| URL_SAFE_NO_PAD.encode(page.last().expect("page is not empty").key.name.as_bytes()));
+    (page.iter().map(|meta| queue_url_of(context, meta)).collect(), next_token)
+}
+
+/// ListDeadLetterSourceQueues: the queues whose RedrivePolicy names this
+/// queue as their dead-letter queue, by name.
+pub async fn list_dead_letter_source_queues(
+    gateway: &Gateway,
+    context: &RequestContext,
+    queue_url: &str,
+    max_results: Option<i32>,
+    next_token: Option<String>,
+) -> Result<Response, SqsError> {
+    let target = resolve_queue(gateway, context, queue_url).await?;
+    sluice_sqs::validate_list_queues(max_results)?;
+    let after = match next_token.filter(|token| !token.is_empty()) {
+        Some(token) => Some(decode_token(&token)?),
+        None => None,
+    };
+    gateway.router.sync_catalog().await.map_err(from_route_error)?;
+    let target_arn = redrive::queue_arn(&target);
+    let catalog = gateway.node().catalog();
+    let mut sources: Vec<&QueueMeta> = catalog
+        .queues()
+        .filter(|meta| meta.key.account_id == target.key.account_id && meta.key.region == target.key.region)
+        .filter(|meta| redrive::redrive_policy(meta).is_some_and(|policy| policy.dead_letter_target_arn == target_arn))
+        .filter(|meta| after.as_ref().is_none_or(|after| &meta.key.name > after))
+        .collect();
+    sources.sort_by(|left, right| left.key.name.cmp(&right.key.name));
+    let (queue_urls, next_token) = paginate(context, &sources, max_results);
+    Ok(Response::ListDeadLetterSourceQueues { queue_urls, next_token })
 }
 
 fn decode_token(token: &str) -> Result<String, SqsError> {

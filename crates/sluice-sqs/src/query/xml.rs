@@ -61,6 +61,10 @@ fn write_result(xml: &mut XmlWriter, response: &Response) {
         Response::ListQueues {
             queue_urls,
             next_token,
+        }
+        | Response::ListDeadLetterSourceQueues {
+            queue_urls,
+            next_token,
         } => {
             for url in queue_urls {
                 xml.element("QueueUrl", url);
