@@ -19,6 +19,7 @@ pub fn from_queue_error(error: QueueError) -> SqsError {
         QueueError::ReceiptHandleIsInvalid(message) => SqsError::receipt_handle_is_invalid(message),
         QueueError::MessageNotInflight => SqsError::message_not_inflight(),
         QueueError::InvalidParameterValue(message) => SqsError::invalid_parameter_value(message),
+        QueueError::PolicyChanged => SqsError::service_unavailable("The queue policy changed concurrently; retry the request."),
     }
 }
 

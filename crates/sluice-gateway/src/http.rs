@@ -130,7 +130,9 @@ fn fill_queue_url_from_path(request: &mut Request, path: &str, host: &str) {
         | Request::TagQueue { queue_url, .. }
         | Request::UntagQueue { queue_url, .. }
         | Request::ListQueueTags { queue_url }
-        | Request::ListDeadLetterSourceQueues { queue_url, .. } => queue_url,
+        | Request::ListDeadLetterSourceQueues { queue_url, .. }
+        | Request::AddPermission { queue_url, .. }
+        | Request::RemovePermission { queue_url, .. } => queue_url,
         _ => return,
     };
     if queue_url.is_empty() {

@@ -50,6 +50,10 @@ pub enum CatalogCommand {
     SetQueueAttributes { key: QueueKey, attributes: BTreeMap<String, String> },
     TagQueue { key: QueueKey, tags: BTreeMap<String, String> },
     UntagQueue { key: QueueKey, tag_keys: Vec<String> },
+    /// Replaces the Policy attribute if it still equals `expected` (absent
+    /// counts as empty), so that concurrent AddPermission and
+    /// RemovePermission calls never lose each other's statements.
+    ReplacePolicy { key: QueueKey, expected: String, policy: String },
 }
 
 /// The result of applying a [`CatalogCommand`].
@@ -151,6 +155,20 @@ impl Catalog {
             CatalogCommand::TagQueue { key, tags } => {
                 let meta = self.queues.get_mut(&key).ok_or(QueueError::QueueDoesNotExist)?;
                 meta.tags.extend(tags);
+                Ok(CatalogOutcome::Updated)
+            }
+            CatalogCommand::ReplacePolicy { key, expected, policy } => {
+                let meta = self.queues.get_mut(&key).ok_or(QueueError::QueueDoesNotExist)?;
+                let current = meta.attributes.get("Policy").map(String::as_str).unwrap_or_default();
+                if current != expected {
+                    return Err(QueueError::PolicyChanged);
+                }
+                if policy.is_empty() {
+                    meta.attributes.remove("Policy");
+                } else {
+                    meta.attributes.insert("Policy".to_string(), policy);
+                }
+                meta.last_modified_ms = now_ms;
                 Ok(CatalogOutcome::Updated)
             }
             CatalogCommand::UntagQueue { key, tag_keys } => {

@@ -19,4 +19,7 @@ pub enum QueueError {
     MessageNotInflight,
     #[error("{0}")]
     InvalidParameterValue(String),
+    /// The Policy attribute changed between the read and the proposed replacement.
+    #[error("the queue policy changed concurrently; retry")]
+    PolicyChanged,
 }

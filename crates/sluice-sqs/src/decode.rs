@@ -106,6 +106,9 @@ const SYSTEM_ATTRIBUTE_NAMES: Name = Name::new(
 );
 const MESSAGE_ATTRIBUTE_NAMES: Name = Name::new("MessageAttributeNames", &["MessageAttributeName"]);
 const TAG_KEYS: Name = Name::new("TagKeys", &["TagKey"]);
+const LABEL: Name = Name::same("Label");
+const ACCOUNT_IDS: Name = Name::new("AWSAccountIds", &["AWSAccountId"]);
+const ACTION_NAMES: Name = Name::new("Actions", &["ActionName"]);
 const MESSAGE_BODY: Name = Name::same("MessageBody");
 const DELAY_SECONDS: Name = Name::same("DelaySeconds");
 const MESSAGE_ATTRIBUTES: Name = Name::new("MessageAttributes", &["MessageAttribute"]);
@@ -143,8 +146,6 @@ const TAGS: MapName = MapName {
 
 /// The actions of the API that decode to [`Request::Unsupported`].
 pub const UNSUPPORTED_ACTIONS: &[&str] = &[
-    "AddPermission",
-    "RemovePermission",
     "StartMessageMoveTask",
     "CancelMessageMoveTask",
     "ListMessageMoveTasks",
@@ -172,6 +173,8 @@ impl Request {
             Request::UntagQueue { .. } => "UntagQueue",
             Request::ListQueueTags { .. } => "ListQueueTags",
             Request::ListDeadLetterSourceQueues { .. } => "ListDeadLetterSourceQueues",
+            Request::AddPermission { .. } => "AddPermission",
+            Request::RemovePermission { .. } => "RemovePermission",
             Request::Unsupported { action } => action,
         }
     }
@@ -208,6 +211,16 @@ pub(crate) fn decode_action<P: Params>(action: &str, p: &P) -> Result<Request, S
         }),
         "ListQueueTags" => Ok(Request::ListQueueTags {
             queue_url: queue_url(p)?,
+        }),
+        "AddPermission" => Ok(Request::AddPermission {
+            queue_url: queue_url(p)?,
+            label: required_string(p, &LABEL)?,
+            aws_account_ids: p.string_list(&ACCOUNT_IDS)?,
+            actions: p.string_list(&ACTION_NAMES)?,
+        }),
+        "RemovePermission" => Ok(Request::RemovePermission {
+            queue_url: queue_url(p)?,
+            label: required_string(p, &LABEL)?,
         }),
         "ListDeadLetterSourceQueues" => Ok(Request::ListDeadLetterSourceQueues {
             queue_url: queue_url(p)?,

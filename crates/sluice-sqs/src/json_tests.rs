@@ -683,7 +683,8 @@ fn request_action_names() {
         ("SendMessageBatch", json!({"QueueUrl": URL, "Entries": []})),
         ("ChangeMessageVisibilityBatch", json!({"QueueUrl": URL})),
         ("ListQueueTags", json!({"QueueUrl": URL})),
-        ("AddPermission", json!({})),
+        ("AddPermission", json!({"QueueUrl": URL, "Label": "l", "AWSAccountIds": ["1"], "Actions": ["SendMessage"]})),
+        ("StartMessageMoveTask", json!({})),
     ];
     for (action, body) in cases {
         assert_eq!(decode_json(action, body).unwrap().action(), action);

@@ -95,6 +95,8 @@ pub enum Request {
     UntagQueue { queue_url: String, tag_keys: Vec<String> },
     ListQueueTags { queue_url: String },
     ListDeadLetterSourceQueues { queue_url: String, max_results: Option<i32>, next_token: Option<String> },
+    AddPermission { queue_url: String, label: String, aws_account_ids: Vec<String>, actions: Vec<String> },
+    RemovePermission { queue_url: String, label: String },
     /// A known SQS action that this server does not implement yet.
     Unsupported { action: String },
 }

@@ -2,6 +2,7 @@
 //! proposing, so invalid input changes nothing.
 
 mod delete;
+mod permissions;
 mod queues;
 pub(crate) mod redrive;
 mod receive;
@@ -55,6 +56,12 @@ pub async fn dispatch(gateway: &Gateway, context: &RequestContext, request: Requ
         Request::TagQueue { queue_url, tags } => tags::tag_queue(gateway, context, &queue_url, tags).await,
         Request::UntagQueue { queue_url, tag_keys } => tags::untag_queue(gateway, context, &queue_url, tag_keys).await,
         Request::ListQueueTags { queue_url } => tags::list_queue_tags(gateway, context, &queue_url).await,
+        Request::AddPermission { queue_url, label, aws_account_ids, actions } => {
+            permissions::add_permission(gateway, context, &queue_url, label, aws_account_ids, actions).await
+        }
+        Request::RemovePermission { queue_url, label } => {
+            permissions::remove_permission(gateway, context, &queue_url, label).await
+        }
         Request::ListDeadLetterSourceQueues { queue_url, max_results, next_token } => {
             queues::list_dead_letter_source_queues(gateway, context, &queue_url, max_results, next_token).await
         }
