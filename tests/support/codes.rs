@@ -38,3 +38,4 @@ pub const BATCH_ENTRY_IDS_NOT_DISTINCT: &str = "AWS.SimpleQueueService.BatchEntr
 pub const INVALID_BATCH_ENTRY_ID: &str = "AWS.SimpleQueueService.InvalidBatchEntryId";
 /// A Query request whose `Action` is not an SQS action.
 pub const INVALID_ACTION: &str = "InvalidAction";
+pub const RESOURCE_NOT_FOUND: &str = "ResourceNotFoundException";

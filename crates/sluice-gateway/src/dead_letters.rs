@@ -91,7 +91,7 @@ async fn move_batch(
             message: dead_letter.message,
             source: (group_id, dead_letter.sequence),
             sent_ms: dead_letter.sent_ms,
-            source_arn: source_arn.clone(),
+            source_arn: Some(source_arn.clone()),
         };
         match gateway.router.propose(target_group, Command::Partition(command)).await {
             Ok(Outcome::Partition(Ok(_))) => moved.push(dead_letter.sequence),
@@ -108,7 +108,7 @@ async fn move_batch(
 }
 
 /// FIFO dead letters keep their group in one partition; standard ones spread.
-fn target_partition(target: &QueueMeta, dead_letter: &DeadLetter) -> u64 {
+pub(crate) fn target_partition(target: &QueueMeta, dead_letter: &DeadLetter) -> u64 {
     let partitions = target.partition_groups.len();
     let index = match (&dead_letter.message.group_id, target.fifo) {
         (Some(group), true) => crc32fast::hash(group.as_bytes()) as usize % partitions,

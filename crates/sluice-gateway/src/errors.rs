@@ -19,6 +19,13 @@ pub fn from_queue_error(error: QueueError) -> SqsError {
         QueueError::ReceiptHandleIsInvalid(message) => SqsError::receipt_handle_is_invalid(message),
         QueueError::MessageNotInflight => SqsError::message_not_inflight(),
         QueueError::InvalidParameterValue(message) => SqsError::invalid_parameter_value(message),
+        QueueError::MoveTaskActive(_) => SqsError::invalid_parameter_value(
+            "There is already a task running. Only one active task is allowed for a source queue arn at a given time.",
+        ),
+        QueueError::MoveTaskNotFound(_) => SqsError::new(sluice_sqs::ErrorCode::ResourceNotFound, "Task does not exist."),
+        QueueError::MoveTaskNotRunning(_) => {
+            SqsError::invalid_parameter_value("Only a RUNNING message move task can be cancelled.")
+        }
         QueueError::PolicyChanged => SqsError::service_unavailable("The queue policy changed concurrently; retry the request."),
     }
 }

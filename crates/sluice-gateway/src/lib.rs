@@ -14,6 +14,8 @@ mod context;
 mod dead_letters;
 mod errors;
 mod http;
+mod move_tasks;
 
 pub use dead_letters::run_dead_letter_mover;
 pub use http::{router, Gateway, GatewayConfig};
+pub use move_tasks::run_move_task_mover;

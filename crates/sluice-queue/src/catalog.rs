@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{QueueError, TimestampMs, QUEUE_RECREATE_DELAY_MS};
+use crate::{MoveTask, MoveTaskStatus, QueueError, TimestampMs, MOVE_TASKS_PER_SOURCE_MAX, QUEUE_RECREATE_DELAY_MS};
 
 /// Queues are namespaced by account and region; the name is unique within them.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -54,6 +54,13 @@ pub enum CatalogCommand {
     /// counts as empty), so that concurrent AddPermission and
     /// RemovePermission calls never lose each other's statements.
     ReplacePolicy { key: QueueKey, expected: String, policy: String },
+    /// StartMessageMoveTask; fails while the source has an active task.
+    StartMoveTask { task: MoveTask },
+    /// Progress of a task: messages moved since the last update, and a new
+    /// status once the task completed, failed or finished cancelling.
+    UpdateMoveTask { handle: String, moved: u64, status: Option<MoveTaskStatus>, failure_reason: Option<String> },
+    /// CancelMessageMoveTask: a running task becomes CANCELLING.
+    CancelMoveTask { handle: String },
 }
 
 /// The result of applying a [`CatalogCommand`].
@@ -64,6 +71,7 @@ pub enum CatalogOutcome {
     /// The queue was deleted; its partition groups are to be removed.
     Deleted { partition_groups: Vec<u64> },
     Updated,
+    MoveTask(MoveTask),
 }
 
 /// The catalog state machine.
@@ -74,6 +82,9 @@ pub struct Catalog {
     deleted_ms: BTreeMap<QueueKey, TimestampMs>,
     /// Next free Raft group id; group 0 is the metadata group itself.
     next_group_id: u64,
+    /// Message move tasks by handle.
+    move_tasks: BTreeMap<String, MoveTask>,
+    next_move_task_sequence: u64,
 }
 
 impl Catalog {
@@ -171,6 +182,24 @@ impl Catalog {
                 meta.last_modified_ms = now_ms;
                 Ok(CatalogOutcome::Updated)
             }
+            CatalogCommand::StartMoveTask { task } => self.start_move_task(task, now_ms),
+            CatalogCommand::UpdateMoveTask { handle, moved, status, failure_reason } => {
+                let task = self.move_tasks.get_mut(&handle).ok_or(QueueError::MoveTaskNotFound(handle.clone()))?;
+                task.moved += moved;
+                if let (Some(status), true) = (status, task.status.is_active()) {
+                    task.status = status;
+                    task.failure_reason = failure_reason;
+                }
+                Ok(CatalogOutcome::MoveTask(task.clone()))
+            }
+            CatalogCommand::CancelMoveTask { handle } => {
+                let task = self.move_tasks.get_mut(&handle).ok_or(QueueError::MoveTaskNotFound(handle.clone()))?;
+                if task.status != MoveTaskStatus::Running {
+                    return Err(QueueError::MoveTaskNotRunning(handle));
+                }
+                task.status = MoveTaskStatus::Cancelling;
+                Ok(CatalogOutcome::MoveTask(task.clone()))
+            }
             CatalogCommand::UntagQueue { key, tag_keys } => {
                 let meta = self.queues.get_mut(&key).ok_or(QueueError::QueueDoesNotExist)?;
                 for tag_key in &tag_keys {
@@ -179,6 +208,46 @@ impl Catalog {
                 Ok(CatalogOutcome::Updated)
             }
         }
+    }
+
+    fn start_move_task(&mut self, mut task: MoveTask, now_ms: TimestampMs) -> Result<CatalogOutcome, QueueError> {
+        let source_arn = task.source_arn.clone();
+        if self.move_tasks.values().any(|other| other.source_arn == source_arn && other.status.is_active()) {
+            return Err(QueueError::MoveTaskActive(source_arn));
+        }
+        task.started_ms = now_ms;
+        task.sequence = self.next_move_task_sequence;
+        self.next_move_task_sequence += 1;
+        self.move_tasks.insert(task.handle.clone(), task.clone());
+        // Keep the most recent tasks of this source only.
+        let mut of_source: Vec<(u64, String)> = self
+            .move_tasks
+            .values()
+            .filter(|other| other.source_arn == source_arn)
+            .map(|other| (other.sequence, other.handle.clone()))
+            .collect();
+        of_source.sort();
+        let excess = of_source.len().saturating_sub(MOVE_TASKS_PER_SOURCE_MAX);
+        for (_, handle) in of_source.into_iter().take(excess) {
+            self.move_tasks.remove(&handle);
+        }
+        Ok(CatalogOutcome::MoveTask(task))
+    }
+
+    /// The tasks of one source queue, most recent first.
+    pub fn move_tasks_of(&self, source_arn: &str) -> Vec<&MoveTask> {
+        let mut tasks: Vec<&MoveTask> = self.move_tasks.values().filter(|task| task.source_arn == source_arn).collect();
+        tasks.sort_by(|left, right| right.sequence.cmp(&left.sequence));
+        tasks
+    }
+
+    /// Tasks that movers still work on.
+    pub fn active_move_tasks(&self) -> Vec<MoveTask> {
+        self.move_tasks.values().filter(|task| task.status.is_active()).cloned().collect()
+    }
+
+    pub fn move_task(&self, handle: &str) -> Option<&MoveTask> {
+        self.move_tasks.get(handle)
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -19,6 +19,12 @@ pub enum QueueError {
     MessageNotInflight,
     #[error("{0}")]
     InvalidParameterValue(String),
+    #[error("there is already an active message move task for source {0}")]
+    MoveTaskActive(String),
+    #[error("no message move task has handle {0}")]
+    MoveTaskNotFound(String),
+    #[error("the message move task {0} is not running")]
+    MoveTaskNotRunning(String),
     /// The Policy attribute changed between the read and the proposed replacement.
     #[error("the queue policy changed concurrently; retry")]
     PolicyChanged,

@@ -12,12 +12,14 @@
 
 mod catalog;
 mod error;
+mod move_tasks;
 mod partition;
 mod placement;
 mod receipt;
 
 pub use catalog::{Catalog, CatalogCommand, CatalogOutcome, QueueKey, QueueMeta};
 pub use error::QueueError;
+pub use move_tasks::{MoveTask, MoveTaskStatus, MOVE_TASKS_PER_SOURCE_MAX};
 pub use partition::{
     Counts, DeadLetter, DeleteOutcome, MessageView, NewMessage, Partition, PartitionCommand,
     PartitionOutcome, ReceiveRequest, SendOutcome, VisibilityChange,

@@ -88,9 +88,16 @@ pub enum PartitionCommand {
     Purge { queue_name: String },
     /// Stores a message moved from a dead-letter source queue. Applying the
     /// same `source` (group id, sequence) twice stores it once.
-    MoveIn { message: NewMessage, source: (u64, u64), sent_ms: TimestampMs, source_arn: String },
-    /// Forgets messages set aside for the dead-letter queue once they are stored there.
+    MoveIn { message: NewMessage, source: (u64, u64), sent_ms: TimestampMs, source_arn: Option<String> },
+    /// Forgets messages set aside for the dead-letter queue, or taken by a
+    /// move task, once they are stored at their destination.
     DeadLettered { sequences: Vec<u64> },
+    /// Takes up to `max` visible messages, oldest first, out of reach of
+    /// receives for the move task `task`. With `require_source`, only
+    /// messages that came from a dead-letter source are taken.
+    TakeForMove { task: String, max: u32, require_source: bool },
+    /// Puts the messages taken by `task` back in the queue, visible at once.
+    ReturnMoving { task: String },
 }
 
 /// The stored identity of one sent message.
@@ -120,6 +127,8 @@ pub struct DeadLetter {
     pub sequence: u64,
     pub message: NewMessage,
     pub sent_ms: TimestampMs,
+    /// The queue the message was dead-lettered from, if it was.
+    pub source_arn: Option<String>,
 }
 
 /// One entry's result in DeleteMessage(Batch).
@@ -134,6 +143,7 @@ pub enum PartitionOutcome {
     VisibilityChanged(Vec<Result<(), QueueError>>),
     Purged,
     DeadLettered,
+    Taken(Vec<DeadLetter>),
 }
 
 /// Approximate message counts at one moment, as GetQueueAttributes reports them.
@@ -174,6 +184,8 @@ pub struct Partition {
     /// Messages moved in from a dead-letter source, by (source group, source
     /// sequence), so that a repeated move stores nothing twice.
     moved_in: BTreeMap<(u64, u64), Deduplicated>,
+    /// Messages taken by move tasks, by sequence, with the task's handle.
+    moving: BTreeMap<u64, (String, Message)>,
 }
 
 impl Partition {
@@ -215,6 +227,21 @@ impl Partition {
             PartitionCommand::DeadLettered { sequences } => {
                 for sequence in sequences {
                     self.dead_letters.remove(&sequence);
+                    self.moving.remove(&sequence);
+                }
+                Ok(PartitionOutcome::DeadLettered)
+            }
+            PartitionCommand::TakeForMove { task, max, require_source } => {
+                Ok(PartitionOutcome::Taken(self.take_for_move(task, max as usize, require_source, now_ms)))
+            }
+            PartitionCommand::ReturnMoving { task } => {
+                let returned: Vec<u64> =
+                    self.moving.iter().filter(|(_, (owner, _))| *owner == task).map(|(&sequence, _)| sequence).collect();
+                for sequence in returned {
+                    let (_, mut message) = self.moving.remove(&sequence).expect("listed above");
+                    message.visible_at_ms = now_ms;
+                    self.by_visibility.insert((now_ms, sequence));
+                    self.messages.insert(sequence, message);
                 }
                 Ok(PartitionOutcome::DeadLettered)
             }
@@ -265,7 +292,7 @@ impl Partition {
         new: NewMessage,
         source: (u64, u64),
         sent_ms: TimestampMs,
-        source_arn: String,
+        source_arn: Option<String>,
         now_ms: TimestampMs,
     ) -> SendOutcome {
         if let Some(previous) = self.moved_in.get(&source) {
@@ -285,7 +312,7 @@ impl Partition {
             receive_count: 0,
             first_receive_ms: None,
             receipt_nonce: None,
-            source_arn: Some(source_arn),
+            source_arn,
         };
         self.messages.insert(sequence, message);
         outcome
@@ -293,11 +320,36 @@ impl Partition {
 
     /// Messages set aside for the dead-letter queue, oldest first.
     pub fn dead_letters(&self, max: usize) -> Vec<DeadLetter> {
-        self.dead_letters
+        self.dead_letters.values().take(max).map(dead_letter_of).collect()
+    }
+
+    /// Whether a message visible at `now_ms` did not come from a dead-letter
+    /// source, so a move task without a destination cannot move it.
+    pub fn has_visible_without_source(&self, now_ms: TimestampMs) -> bool {
+        self.messages.values().any(|message| message.visible_at_ms <= now_ms && message.source_arn.is_none())
+    }
+
+    /// Messages that the move task `task` took and has not stored yet.
+    pub fn moving_for(&self, task: &str, max: usize) -> Vec<DeadLetter> {
+        self.moving.values().filter(|(owner, _)| owner == task).take(max).map(|(_, message)| dead_letter_of(message)).collect()
+    }
+
+    fn take_for_move(&mut self, task: String, max: usize, require_source: bool, now_ms: TimestampMs) -> Vec<DeadLetter> {
+        let taken: Vec<u64> = self
+            .messages
             .values()
+            .filter(|message| message.visible_at_ms <= now_ms && (!require_source || message.source_arn.is_some()))
             .take(max)
-            .map(|message| DeadLetter { sequence: message.sequence, message: message.new.clone(), sent_ms: message.sent_ms })
-            .collect()
+            .map(|message| message.sequence)
+            .collect();
+        let mut letters = Vec::with_capacity(taken.len());
+        for sequence in taken {
+            let message = self.messages.remove(&sequence).expect("listed above");
+            self.by_visibility.remove(&(message.visible_at_ms, sequence));
+            letters.push(dead_letter_of(&message));
+            self.moving.insert(sequence, (task.clone(), message));
+        }
+        letters
     }
 
     fn receive(
@@ -520,6 +572,15 @@ impl Partition {
 
     pub fn is_empty(&self) -> bool {
         self.messages.is_empty()
+    }
+}
+
+fn dead_letter_of(message: &Message) -> DeadLetter {
+    DeadLetter {
+        sequence: message.sequence,
+        message: message.new.clone(),
+        sent_ms: message.sent_ms,
+        source_arn: message.source_arn.clone(),
     }
 }
 

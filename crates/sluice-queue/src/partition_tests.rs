@@ -277,7 +277,7 @@ fn move_in_is_idempotent() {
         message: message("a", None, None, 0),
         source: (9, 4),
         sent_ms: 5,
-        source_arn: "arn:aws:sqs:us-east-1:000000000000:source".into(),
+        source_arn: Some("arn:aws:sqs:us-east-1:000000000000:source".into()),
     };
     let first = partition.apply(GROUP, 1, 100, command()).unwrap();
     let second = partition.apply(GROUP, 2, 200, command()).unwrap();

@@ -518,7 +518,7 @@ impl Driver {
                     self.remove_group(group_id)?;
                 }
             }
-            CatalogOutcome::Updated => {}
+            CatalogOutcome::Updated | CatalogOutcome::MoveTask(_) => {}
         }
         Ok(())
     }

@@ -107,6 +107,10 @@ const SYSTEM_ATTRIBUTE_NAMES: Name = Name::new(
 const MESSAGE_ATTRIBUTE_NAMES: Name = Name::new("MessageAttributeNames", &["MessageAttributeName"]);
 const TAG_KEYS: Name = Name::new("TagKeys", &["TagKey"]);
 const LABEL: Name = Name::same("Label");
+const SOURCE_ARN: Name = Name::same("SourceArn");
+const DESTINATION_ARN: Name = Name::same("DestinationArn");
+const MOVE_RATE: Name = Name::same("MaxNumberOfMessagesPerSecond");
+const TASK_HANDLE: Name = Name::same("TaskHandle");
 const ACCOUNT_IDS: Name = Name::new("AWSAccountIds", &["AWSAccountId"]);
 const ACTION_NAMES: Name = Name::new("Actions", &["ActionName"]);
 const MESSAGE_BODY: Name = Name::same("MessageBody");
@@ -146,9 +150,6 @@ const TAGS: MapName = MapName {
 
 /// The actions of the API that decode to [`Request::Unsupported`].
 pub const UNSUPPORTED_ACTIONS: &[&str] = &[
-    "StartMessageMoveTask",
-    "CancelMessageMoveTask",
-    "ListMessageMoveTasks",
 ];
 
 impl Request {
@@ -174,6 +175,9 @@ impl Request {
             Request::ListQueueTags { .. } => "ListQueueTags",
             Request::ListDeadLetterSourceQueues { .. } => "ListDeadLetterSourceQueues",
             Request::AddPermission { .. } => "AddPermission",
+            Request::StartMessageMoveTask { .. } => "StartMessageMoveTask",
+            Request::CancelMessageMoveTask { .. } => "CancelMessageMoveTask",
+            Request::ListMessageMoveTasks { .. } => "ListMessageMoveTasks",
             Request::RemovePermission { .. } => "RemovePermission",
             Request::Unsupported { action } => action,
         }
@@ -217,6 +221,18 @@ pub(crate) fn decode_action<P: Params>(action: &str, p: &P) -> Result<Request, S
             label: required_string(p, &LABEL)?,
             aws_account_ids: p.string_list(&ACCOUNT_IDS)?,
             actions: p.string_list(&ACTION_NAMES)?,
+        }),
+        "StartMessageMoveTask" => Ok(Request::StartMessageMoveTask {
+            source_arn: required_string(p, &SOURCE_ARN)?,
+            destination_arn: p.string(&DESTINATION_ARN)?,
+            max_number_of_messages_per_second: p.int(&MOVE_RATE)?,
+        }),
+        "CancelMessageMoveTask" => Ok(Request::CancelMessageMoveTask {
+            task_handle: required_string(p, &TASK_HANDLE)?,
+        }),
+        "ListMessageMoveTasks" => Ok(Request::ListMessageMoveTasks {
+            source_arn: required_string(p, &SOURCE_ARN)?,
+            max_results: p.int(&MAX_RESULTS)?,
         }),
         "RemovePermission" => Ok(Request::RemovePermission {
             queue_url: queue_url(p)?,

@@ -13,6 +13,7 @@ use crate::error::SqsError;
 use crate::types::{
     BatchResultError, MessageAttributeValue, MessageAttributes, Protocol, ReceivedMessage, Request,
     Response, SendResult,
+    MessageMoveTask,
 };
 
 /// Content type of requests and responses.
@@ -289,6 +290,19 @@ fn response_body(response: &Response) -> Value {
         Response::GetQueueAttributes { attributes } => {
             insert_string_map(&mut out, "Attributes", attributes)
         }
+        Response::StartMessageMoveTask { task_handle } => {
+            out.insert("TaskHandle".into(), task_handle.as_str().into());
+        }
+        Response::CancelMessageMoveTask {
+            approximate_number_of_messages_moved,
+        } => {
+            out.insert("ApproximateNumberOfMessagesMoved".into(), json!(approximate_number_of_messages_moved));
+        }
+        Response::ListMessageMoveTasks { results } => {
+            if !results.is_empty() {
+                out.insert("Results".into(), results.iter().map(move_task_entry).collect());
+            }
+        }
         Response::SendMessage(result) => send_result(&mut out, result),
         Response::SendMessageBatch { successful, failed } => {
             let entries = successful
@@ -315,6 +329,24 @@ fn response_body(response: &Response) -> Value {
         Response::Empty { .. } => {}
     }
     Value::Object(out)
+}
+
+fn move_task_entry(task: &MessageMoveTask) -> Value {
+    let mut entry = Map::new();
+    insert_opt(&mut entry, "TaskHandle", task.task_handle.as_deref());
+    entry.insert("Status".into(), task.status.as_str().into());
+    entry.insert("SourceArn".into(), task.source_arn.as_str().into());
+    insert_opt(&mut entry, "DestinationArn", task.destination_arn.as_deref());
+    if let Some(rate) = task.max_number_of_messages_per_second {
+        entry.insert("MaxNumberOfMessagesPerSecond".into(), json!(rate));
+    }
+    entry.insert("ApproximateNumberOfMessagesMoved".into(), json!(task.approximate_number_of_messages_moved));
+    if let Some(to_move) = task.approximate_number_of_messages_to_move {
+        entry.insert("ApproximateNumberOfMessagesToMove".into(), json!(to_move));
+    }
+    insert_opt(&mut entry, "FailureReason", task.failure_reason.as_deref());
+    entry.insert("StartedTimestamp".into(), json!(task.started_timestamp));
+    Value::Object(entry)
 }
 
 fn insert_opt(out: &mut Map<String, Value>, key: &str, value: Option<&str>) {

@@ -684,7 +684,7 @@ fn request_action_names() {
         ("ChangeMessageVisibilityBatch", json!({"QueueUrl": URL})),
         ("ListQueueTags", json!({"QueueUrl": URL})),
         ("AddPermission", json!({"QueueUrl": URL, "Label": "l", "AWSAccountIds": ["1"], "Actions": ["SendMessage"]})),
-        ("StartMessageMoveTask", json!({})),
+        ("StartMessageMoveTask", json!({"SourceArn": "arn:aws:sqs:us-east-1:000000000000:dlq"})),
     ];
     for (action, body) in cases {
         assert_eq!(decode_json(action, body).unwrap().action(), action);

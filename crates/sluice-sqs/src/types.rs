@@ -97,6 +97,9 @@ pub enum Request {
     ListDeadLetterSourceQueues { queue_url: String, max_results: Option<i32>, next_token: Option<String> },
     AddPermission { queue_url: String, label: String, aws_account_ids: Vec<String>, actions: Vec<String> },
     RemovePermission { queue_url: String, label: String },
+    StartMessageMoveTask { source_arn: String, destination_arn: Option<String>, max_number_of_messages_per_second: Option<i32> },
+    CancelMessageMoveTask { task_handle: String },
+    ListMessageMoveTasks { source_arn: String, max_results: Option<i32> },
     /// A known SQS action that this server does not implement yet.
     Unsupported { action: String },
 }
@@ -135,6 +138,23 @@ pub struct ReceivedMessage {
     pub message_attributes: MessageAttributes,
 }
 
+/// One message move task (`ListMessageMoveTasksResultEntry`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MessageMoveTask {
+    /// Present only while the task is RUNNING.
+    pub task_handle: Option<String>,
+    /// RUNNING, COMPLETED, CANCELLING, CANCELLED or FAILED.
+    pub status: String,
+    pub source_arn: String,
+    pub destination_arn: Option<String>,
+    pub max_number_of_messages_per_second: Option<i32>,
+    pub approximate_number_of_messages_moved: i64,
+    pub approximate_number_of_messages_to_move: Option<i64>,
+    pub failure_reason: Option<String>,
+    /// Milliseconds since the Unix epoch.
+    pub started_timestamp: i64,
+}
+
 /// A response to encode in the protocol of its request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Response {
@@ -149,6 +169,9 @@ pub enum Response {
     ChangeMessageVisibilityBatch { successful: Vec<String>, failed: Vec<BatchResultError> },
     ListQueueTags { tags: TagMap },
     ListDeadLetterSourceQueues { queue_urls: Vec<String>, next_token: Option<String> },
+    StartMessageMoveTask { task_handle: String },
+    CancelMessageMoveTask { approximate_number_of_messages_moved: i64 },
+    ListMessageMoveTasks { results: Vec<MessageMoveTask> },
     /// An action whose response carries no fields: DeleteQueue, SetQueueAttributes,
     /// PurgeQueue, DeleteMessage, ChangeMessageVisibility, TagQueue, UntagQueue.
     Empty { action: &'static str },

@@ -148,6 +148,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let gateway = Arc::new(Gateway::new(gateway_config, router));
 
     runtime.spawn(sluice_gateway::run_dead_letter_mover(gateway.clone()));
+    runtime.spawn(sluice_gateway::run_move_task_mover(gateway.clone()));
     runtime.block_on(async move {
         if let Some(grpc_listen) = config.grpc_listen {
             let grpc = sluice_cluster::serve(node.clone(), grpc_listen, shutdown_signal());

@@ -2,6 +2,7 @@
 //! proposing, so invalid input changes nothing.
 
 mod delete;
+mod move_tasks;
 mod permissions;
 mod queues;
 pub(crate) mod redrive;
@@ -56,6 +57,13 @@ pub async fn dispatch(gateway: &Gateway, context: &RequestContext, request: Requ
         Request::TagQueue { queue_url, tags } => tags::tag_queue(gateway, context, &queue_url, tags).await,
         Request::UntagQueue { queue_url, tag_keys } => tags::untag_queue(gateway, context, &queue_url, tag_keys).await,
         Request::ListQueueTags { queue_url } => tags::list_queue_tags(gateway, context, &queue_url).await,
+        Request::StartMessageMoveTask { source_arn, destination_arn, max_number_of_messages_per_second } => {
+            move_tasks::start_message_move_task(gateway, source_arn, destination_arn, max_number_of_messages_per_second).await
+        }
+        Request::CancelMessageMoveTask { task_handle } => move_tasks::cancel_message_move_task(gateway, task_handle).await,
+        Request::ListMessageMoveTasks { source_arn, max_results } => {
+            move_tasks::list_message_move_tasks(gateway, source_arn, max_results).await
+        }
         Request::AddPermission { queue_url, label, aws_account_ids, actions } => {
             permissions::add_permission(gateway, context, &queue_url, label, aws_account_ids, actions).await
         }

@@ -74,6 +74,31 @@ fn write_result(xml: &mut XmlWriter, response: &Response) {
         Response::GetQueueAttributes { attributes } => {
             write_pairs(xml, "Attribute", "Name", attributes)
         }
+        Response::StartMessageMoveTask { task_handle } => xml.element("TaskHandle", task_handle),
+        Response::CancelMessageMoveTask {
+            approximate_number_of_messages_moved,
+        } => xml.element(
+            "ApproximateNumberOfMessagesMoved",
+            &approximate_number_of_messages_moved.to_string(),
+        ),
+        Response::ListMessageMoveTasks { results } => {
+            for task in results {
+                xml.open("ListMessageMoveTasksResultEntry");
+                xml.optional("TaskHandle", task.task_handle.as_deref());
+                xml.element("Status", &task.status);
+                xml.element("SourceArn", &task.source_arn);
+                xml.optional("DestinationArn", task.destination_arn.as_deref());
+                let rate = task.max_number_of_messages_per_second.map(|rate| rate.to_string());
+                xml.optional("MaxNumberOfMessagesPerSecond", rate.as_deref());
+                let moved = task.approximate_number_of_messages_moved.to_string();
+                xml.element("ApproximateNumberOfMessagesMoved", &moved);
+                let to_move = task.approximate_number_of_messages_to_move.map(|count| count.to_string());
+                xml.optional("ApproximateNumberOfMessagesToMove", to_move.as_deref());
+                xml.optional("FailureReason", task.failure_reason.as_deref());
+                xml.element("StartedTimestamp", &task.started_timestamp.to_string());
+                xml.close("ListMessageMoveTasksResultEntry");
+            }
+        }
         Response::SendMessage(result) => write_send_result(xml, result),
         Response::SendMessageBatch { successful, failed } => {
             for (id, result) in successful {
