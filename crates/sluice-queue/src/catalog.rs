@@ -7,6 +7,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::{MoveTask, MoveTaskStatus, QueueError, TimestampMs, MOVE_TASKS_PER_SOURCE_MAX, QUEUE_RECREATE_DELAY_MS};
 
+/// Attributes that have no default and are removed by setting them empty.
+const REMOVABLE_ATTRIBUTES: [&str; 5] =
+    ["Policy", "RedrivePolicy", "RedriveAllowPolicy", "KmsMasterKeyId", "KmsDataKeyReusePeriodSeconds"];
+
 /// Queues are namespaced by account and region; the name is unique within them.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct QueueKey {
@@ -159,7 +163,14 @@ impl Catalog {
             }
             CatalogCommand::SetQueueAttributes { key, attributes } => {
                 let meta = self.queues.get_mut(&key).ok_or(QueueError::QueueDoesNotExist)?;
-                meta.attributes.extend(attributes);
+                for (name, value) in attributes {
+                    // An empty value removes an optional attribute, as in AWS.
+                    if value.is_empty() && REMOVABLE_ATTRIBUTES.contains(&name.as_str()) {
+                        meta.attributes.remove(&name);
+                    } else {
+                        meta.attributes.insert(name, value);
+                    }
+                }
                 meta.last_modified_ms = now_ms;
                 Ok(CatalogOutcome::Updated)
             }

@@ -463,6 +463,7 @@ impl Driver {
             return Ok(());
         }
         let mut catalog_effects = Vec::new();
+        let mut replies = Vec::new();
         for entry in entries {
             let Some(group) = self.groups.get_mut(&group_id) else {
                 return Ok(());
@@ -483,7 +484,7 @@ impl Driver {
             if let Some((node_id, proposal_id)) = parse_context(&entry.context) {
                 if node_id == self.config.node_id {
                     if let Some(waiter) = self.waiters.remove(&proposal_id) {
-                        let _ = waiter.reply.send(Ok(outcome));
+                        replies.push((waiter.reply, outcome));
                     }
                 }
             }
@@ -495,6 +496,11 @@ impl Driver {
         }
         for effect in catalog_effects {
             self.apply_catalog_effect(effect)?;
+        }
+        // Callers hear back only once the partition groups that their catalog
+        // change creates or removes are open or gone on this node.
+        for (reply, outcome) in replies {
+            let _ = reply.send(Ok(outcome));
         }
         self.maybe_snapshot(group_id)
     }

@@ -38,6 +38,8 @@ pub async fn create_queue(
     let partitions = partition_count(&tags, gateway.config.partitions_per_queue)?;
     let mut attributes = sluice_sqs::default_queue_attributes(fifo);
     attributes.extend(requested.clone());
+    normalize_encryption(&requested, &mut attributes, None)?;
+    attributes.retain(|_, value| !value.is_empty());
     let load = gateway.node().catalog().replica_load();
     let replicas = place_partitions(&gateway.config.members, &load, partitions, gateway.config.replication_factor);
     let command = CatalogCommand::CreateQueue {
@@ -194,6 +196,40 @@ pub async fn get_queue_attributes(
     Ok(Response::GetQueueAttributes { attributes })
 }
 
+/// Default KmsDataKeyReusePeriodSeconds of a queue with a KMS key (AWS: 5 minutes).
+const KMS_DATA_KEY_REUSE_S_DEFAULT: &str = "300";
+
+/// Keeps the two kinds of server-side encryption exclusive, as AWS does: a
+/// KMS key in `requested` turns SSE-SQS off and gets a data key reuse period,
+/// and turning SSE-SQS on removes the KMS settings. The result goes into
+/// `attributes`, the values to store.
+// NOTE: the error for naming both at once is a best guess of AWS's answer.
+fn normalize_encryption(
+    requested: &AttributeMap,
+    attributes: &mut AttributeMap,
+    existing: Option<&QueueMeta>,
+) -> Result<(), SqsError> {
+    let kms = requested.get("KmsMasterKeyId").is_some_and(|key| !key.is_empty());
+    let sse = requested.get("SqsManagedSseEnabled").is_some_and(|value| value == "true");
+    if kms && sse {
+        return Err(SqsError::invalid_attribute_value(
+            "Invalid value for the parameter SqsManagedSseEnabled. Reason: SqsManagedSseEnabled and KmsMasterKeyId cannot both be set.",
+        ));
+    }
+    if kms {
+        attributes.insert("SqsManagedSseEnabled".into(), "false".into());
+        let has_period = existing.is_some_and(|meta| meta.attributes.contains_key("KmsDataKeyReusePeriodSeconds"))
+            || requested.contains_key("KmsDataKeyReusePeriodSeconds");
+        if !has_period {
+            attributes.insert("KmsDataKeyReusePeriodSeconds".into(), KMS_DATA_KEY_REUSE_S_DEFAULT.into());
+        }
+    } else if sse {
+        attributes.insert("KmsMasterKeyId".into(), String::new());
+        attributes.insert("KmsDataKeyReusePeriodSeconds".into(), String::new());
+    }
+    Ok(())
+}
+
 /// Checks a RedrivePolicy being set: its dead-letter queue must exist, be of
 /// the same type (FIFO or standard) and allow this queue as a source.
 async fn check_redrive_target(gateway: &Gateway, source: &QueueKey, fifo: bool, attributes: &AttributeMap) -> Result<(), SqsError> {
@@ -243,6 +279,9 @@ pub async fn set_queue_attributes(
     let meta = resolve_queue(gateway, context, queue_url).await?;
     sluice_sqs::validate_queue_attributes(&attributes, meta.fifo, false)?;
     check_redrive_target(gateway, &meta.key, meta.fifo, &attributes).await?;
+    let mut stored = attributes.clone();
+    normalize_encryption(&attributes, &mut stored, Some(&meta))?;
+    let attributes = stored;
     propose_catalog(gateway, CatalogCommand::SetQueueAttributes { key: meta.key, attributes }).await?;
     Ok(Response::Empty { action: "SetQueueAttributes" })
 }
