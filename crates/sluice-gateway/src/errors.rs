@@ -30,7 +30,7 @@ pub fn from_queue_error(error: QueueError) -> SqsError {
     }
 }
 
-/// Routing failures are transient: the AWS SDKs retry 5xx answers.
+/// Routing failures are transient: the AWS SDKs retry 5xx responses.
 pub fn from_route_error(error: RouteError) -> SqsError {
     warn!(%error, "routing a request failed");
     match error {

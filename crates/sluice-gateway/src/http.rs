@@ -26,7 +26,7 @@ pub struct GatewayConfig {
     pub account_id: String,
     /// Host used in queue URLs when a request has no Host header.
     pub listen_host: String,
-    /// Partitions of a new queue unless its `sluice:partitions` tag says otherwise.
+    /// Partitions of a new queue unless its `sluice:partitions` tag sets another count.
     pub partitions_per_queue: u32,
     /// Replicas of each new partition (capped by the number of members).
     pub replication_factor: usize,

@@ -437,7 +437,7 @@ impl Driver {
         Ok(())
     }
 
-    /// Answers every caller waiting on an entry of `group_id` with `error`.
+    /// Fails every caller waiting on an entry of `group_id` with `error`.
     fn fail_waiters(&mut self, group_id: u64, error: ProposeError) {
         let failed: Vec<u64> =
             self.waiters.iter().filter(|(_, waiter)| waiter.group_id == group_id).map(|(&id, _)| id).collect();

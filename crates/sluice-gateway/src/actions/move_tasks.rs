@@ -22,7 +22,7 @@ fn not_found(parameter: &str) -> SqsError {
     )
 }
 
-/// Finds a queue by its ARN, or answers ResourceNotFoundException naming `parameter`.
+/// Finds a queue by its ARN, or returns ResourceNotFoundException naming `parameter`.
 pub(crate) async fn queue_by_arn(gateway: &Gateway, arn: &str, parameter: &str) -> Result<QueueMeta, SqsError> {
     let (region, account_id, name) = parse_queue_arn(arn).ok_or_else(|| not_found(parameter))?;
     lookup_queue(gateway, &QueueKey { account_id, region, name }).await.map_err(|_| not_found(parameter))

@@ -13,7 +13,7 @@ use crate::context::RequestContext;
 use crate::errors::{from_queue_error, from_route_error};
 use crate::http::Gateway;
 
-/// Longest permission label, in characters (API reference, AddPermission).
+/// Maximum length of a permission label, in characters (API reference, AddPermission).
 const LABEL_CHARS_MAX: usize = 80;
 /// Attempts at replacing the policy when concurrent edits race.
 const POLICY_UPDATE_ATTEMPTS_MAX: usize = 5;
