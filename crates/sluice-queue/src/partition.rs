@@ -363,28 +363,44 @@ impl Partition {
         if let Some(views) = self.repeat_attempt(request, now_ms) {
             return views;
         }
-        let chosen = if request.fifo {
-            self.choose_fifo(now_ms, request.max_messages as usize)
-        } else {
-            self.choose_standard(now_ms, request.max_messages as usize)
-        };
-
-        let mut views = Vec::with_capacity(chosen.len());
-        for sequence in chosen {
-            let received = self.messages.get(&sequence).expect("chosen message must exist").receive_count;
-            if request.max_receive_count.is_some_and(|max| received >= max) {
-                self.set_aside(sequence);
-                continue;
+        // Messages past maxReceiveCount are set aside instead of delivered, so
+        // choosing repeats until the request is filled or nothing is left.
+        let max = request.max_messages as usize;
+        let mut views: Vec<MessageView> = Vec::with_capacity(max);
+        let mut delivered: HashSet<u64> = HashSet::new();
+        loop {
+            let wanted = max - views.len();
+            if wanted == 0 {
+                break;
             }
-            let message = self.messages.get_mut(&sequence).expect("chosen message must exist");
-            self.by_visibility.remove(&(message.visible_at_ms, sequence));
-            message.visible_at_ms = now_ms + request.visibility_timeout_ms;
-            message.receive_count += 1;
-            message.first_receive_ms.get_or_insert(now_ms);
-            message.receipt_nonce = Some(index);
-            self.by_visibility.insert((message.visible_at_ms, sequence));
-            let handle = ReceiptHandle { group_id, sequence, nonce: index };
-            views.push(view_of(message, handle));
+            let window = wanted + delivered.len();
+            let candidates = if request.fifo { self.choose_fifo(now_ms, window) } else { self.choose_standard(now_ms, window) };
+            let chosen: Vec<u64> = candidates.into_iter().filter(|sequence| !delivered.contains(sequence)).take(wanted).collect();
+            if chosen.is_empty() {
+                break;
+            }
+            let mut set_aside_any = false;
+            for sequence in chosen {
+                let received = self.messages.get(&sequence).expect("chosen message must exist").receive_count;
+                if request.max_receive_count.is_some_and(|max_receives| received >= max_receives) {
+                    self.set_aside(sequence);
+                    set_aside_any = true;
+                    continue;
+                }
+                let message = self.messages.get_mut(&sequence).expect("chosen message must exist");
+                self.by_visibility.remove(&(message.visible_at_ms, sequence));
+                message.visible_at_ms = now_ms + request.visibility_timeout_ms;
+                message.receive_count += 1;
+                message.first_receive_ms.get_or_insert(now_ms);
+                message.receipt_nonce = Some(index);
+                self.by_visibility.insert((message.visible_at_ms, sequence));
+                let handle = ReceiptHandle { group_id, sequence, nonce: index };
+                views.push(view_of(message, handle));
+                delivered.insert(sequence);
+            }
+            if !set_aside_any {
+                break;
+            }
         }
         if let (true, Some(attempt_id)) = (request.fifo, &request.attempt_id) {
             let attempt = ReceiveAttempt {
