@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::fmt::Debug;
 use std::time::Duration;
 
-use aws_sdk_sqs::config::retry::RetryConfig;
+use aws_sdk_sqs::config::retry::{RetryConfig, RetryPartition, TokenBucket};
 use aws_sdk_sqs::config::timeout::TimeoutConfig;
 use aws_sdk_sqs::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_sqs::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
@@ -31,10 +31,52 @@ pub fn sqs_client(endpoint: &str) -> aws_sdk_sqs::Client {
     sqs_client_with_timeouts(endpoint, timeouts)
 }
 
+/// Maximum attempts that [`sqs_retrying_client`] makes per call.
+pub const RETRY_ATTEMPTS_MAX: u32 = 8;
+
+/// Builds an SQS client for a cluster node, with the SDK's standard retry mode.
+///
+/// During a leader election a node may return 503 ServiceUnavailable, and a
+/// killed node refuses connections, both of which the SDK retries: up to
+/// [`RETRY_ATTEMPTS_MAX`] attempts with jittered exponential backoff from
+/// 100 ms to 2 s. Each attempt may take 20 s, which covers a node's own 10 s
+/// routing deadline plus the longest long poll that the cluster tests use,
+/// and a whole call gives up after 60 s.
+///
+/// These clients share a retry token bucket without a limit. The SDK's
+/// default bucket is shared by every SQS client of the process and holds 500
+/// tokens, of which a retry takes 5, or 10 after a timeout (aws-smithy-runtime
+/// 1.16). Several load tasks that retry through one failover could empty it,
+/// which would turn a retryable 503 into a failed call.
+pub fn sqs_retrying_client(endpoint: &str) -> aws_sdk_sqs::Client {
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(2))
+        .operation_attempt_timeout(Duration::from_secs(20))
+        .operation_timeout(Duration::from_secs(60))
+        .build();
+    let retries = RetryConfig::standard()
+        .with_max_attempts(RETRY_ATTEMPTS_MAX)
+        .with_initial_backoff(Duration::from_millis(100))
+        .with_max_backoff(Duration::from_secs(2));
+    let partition = RetryPartition::custom("sluice-cluster-tests")
+        .token_bucket(TokenBucket::unlimited())
+        .build();
+    build_client(endpoint, timeouts, retries, Some(partition))
+}
+
 /// Builds a client like [`sqs_client`] with other timeouts.
 pub(crate) fn sqs_client_with_timeouts(
     endpoint: &str,
     timeouts: TimeoutConfig,
+) -> aws_sdk_sqs::Client {
+    build_client(endpoint, timeouts, RetryConfig::disabled(), None)
+}
+
+fn build_client(
+    endpoint: &str,
+    timeouts: TimeoutConfig,
+    retries: RetryConfig,
+    retry_partition: Option<RetryPartition>,
 ) -> aws_sdk_sqs::Client {
     // `build_http` makes a hyper client without TLS, which is all that a
     // server on 127.0.0.1 needs and keeps rustls and aws-lc out of the build.
@@ -46,16 +88,18 @@ pub(crate) fn sqs_client_with_timeouts(
         None,
         "sluice-tests",
     );
-    let config = aws_sdk_sqs::Config::builder()
+    let mut config = aws_sdk_sqs::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(REGION))
         .credentials_provider(credentials)
         .endpoint_url(endpoint)
         .http_client(http_client)
-        .retry_config(RetryConfig::disabled())
-        .timeout_config(timeouts)
-        .build();
-    aws_sdk_sqs::Client::from_conf(config)
+        .retry_config(retries)
+        .timeout_config(timeouts);
+    if let Some(partition) = retry_partition {
+        config = config.retry_partition(partition);
+    }
+    aws_sdk_sqs::Client::from_conf(config.build())
 }
 
 /// Returns the error code of a call that must fail with a service error.

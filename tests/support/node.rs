@@ -218,16 +218,7 @@ impl Node {
             .stdin(Stdio::null())
             .stdout(stdout)
             .stderr(stderr);
-        // SAFETY: the closure runs in the forked child before exec and only
-        // calls prctl(2), which is async-signal-safe.
-        unsafe {
-            command.pre_exec(|| {
-                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
+        die_with_parent_thread(&mut command);
         let child = command
             .spawn()
             .unwrap_or_else(|err| panic!("cannot start {}: {err}", self.binary.display()));
@@ -332,8 +323,24 @@ impl Drop for Node {
     }
 }
 
+/// Makes a child started by `command` receive SIGKILL when the thread that
+/// spawns it exits (Linux `PR_SET_PDEATHSIG`), so that a test process killed
+/// by a timeout leaves no server behind.
+pub(crate) fn die_with_parent_thread(command: &mut Command) {
+    // SAFETY: the closure runs in the forked child before exec and only
+    // calls prctl(2), which is async-signal-safe.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
 /// Returns the last `lines` lines of a text file, or a note when it cannot be read.
-fn read_tail(path: &Path, lines: usize) -> String {
+pub(crate) fn read_tail(path: &Path, lines: usize) -> String {
     match std::fs::read(path) {
         Ok(bytes) => {
             let text = String::from_utf8_lossy(&bytes);
