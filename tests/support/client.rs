@@ -44,7 +44,7 @@ pub const RETRY_ATTEMPTS_MAX: u32 = 8;
 /// and a whole call gives up after 60 s.
 ///
 /// These clients share a retry token bucket without a limit. The SDK's
-/// default bucket is shared by every SQS client of the process and holds 500
+/// default bucket is shared by every SQS client of the process and contains 500
 /// tokens, of which a retry takes 5, or 10 after a timeout (aws-smithy-runtime
 /// 1.16). Several load tasks that retry through one failover could empty it,
 /// which would turn a retryable 503 into a failed call.

@@ -274,10 +274,16 @@ impl Cluster {
         if data == DataDir::Empty {
             let data_dir = self.data_dir(node_id);
             std::fs::remove_dir_all(&data_dir).unwrap_or_else(|err| {
-                panic!("cannot delete the data directory {}: {err}", data_dir.display())
+                panic!(
+                    "cannot delete the data directory {}: {err}",
+                    data_dir.display()
+                )
             });
             std::fs::create_dir(&data_dir).unwrap_or_else(|err| {
-                panic!("cannot create the data directory {}: {err}", data_dir.display())
+                panic!(
+                    "cannot create the data directory {}: {err}",
+                    data_dir.display()
+                )
             });
         }
         self.spawn(node_id);
@@ -314,7 +320,12 @@ impl Cluster {
     /// # Panics
     ///
     /// Panics when no such line appears within `timeout`.
-    pub async fn wait_for_log(&self, node_id: u64, fragments: &[&str], timeout: Duration) -> String {
+    pub async fn wait_for_log(
+        &self,
+        node_id: u64,
+        fragments: &[&str],
+        timeout: Duration,
+    ) -> String {
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(line) = self.find_log_line(node_id, fragments) {
@@ -393,15 +404,24 @@ impl Cluster {
     }
 
     fn member(&self, node_id: u64) -> &Member {
-        let index = node_id.checked_sub(1).and_then(|index| usize::try_from(index).ok());
+        let index = node_id
+            .checked_sub(1)
+            .and_then(|index| usize::try_from(index).ok());
         index
             .and_then(|index| self.members.get(index))
-            .unwrap_or_else(|| panic!("node id {node_id} is not in this cluster of {} nodes", self.members.len()))
+            .unwrap_or_else(|| {
+                panic!(
+                    "node id {node_id} is not in this cluster of {} nodes",
+                    self.members.len()
+                )
+            })
     }
 
     fn member_mut(&mut self, node_id: u64) -> &mut Member {
         let count = self.members.len();
-        let index = node_id.checked_sub(1).and_then(|index| usize::try_from(index).ok());
+        let index = node_id
+            .checked_sub(1)
+            .and_then(|index| usize::try_from(index).ok());
         index
             .and_then(|index| self.members.get_mut(index))
             .unwrap_or_else(|| panic!("node id {node_id} is not in this cluster of {count} nodes"))
@@ -611,10 +631,18 @@ pub fn parse_role_change(line: &str) -> Option<RoleChange> {
 pub fn parse_utc_millis(timestamp: &str) -> Option<u64> {
     let (date, time) = timestamp.strip_suffix('Z')?.split_once('T')?;
     let mut date_parts = date.splitn(3, '-').map(|part| part.parse::<i64>().ok());
-    let (year, month, day) = (date_parts.next()??, date_parts.next()??, date_parts.next()??);
+    let (year, month, day) = (
+        date_parts.next()??,
+        date_parts.next()??,
+        date_parts.next()??,
+    );
     let (clock, fraction) = time.split_once('.').unwrap_or((time, "0"));
     let mut clock_parts = clock.splitn(3, ':').map(|part| part.parse::<i64>().ok());
-    let (hour, minute, second) = (clock_parts.next()??, clock_parts.next()??, clock_parts.next()??);
+    let (hour, minute, second) = (
+        clock_parts.next()??,
+        clock_parts.next()??,
+        clock_parts.next()??,
+    );
     // The first three digits of the fraction are milliseconds.
     let millis_text: String = fraction.chars().chain("000".chars()).take(3).collect();
     let millis: i64 = millis_text.parse().ok()?;
@@ -679,6 +707,10 @@ mod tests {
     #[test]
     fn other_lines_are_not_role_changes() {
         let line = "2026-12-04T22:00:02.411802Z  INFO sluice: sluice is ready endpoint=http://127.0.0.1:9331";
-        assert_eq!(parse_role_change(line), None, "a line without a role change");
+        assert_eq!(
+            parse_role_change(line),
+            None,
+            "a line without a role change"
+        );
     }
 }

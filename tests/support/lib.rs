@@ -20,7 +20,9 @@ pub use client::{
     create_queue, expect_service_error, queue_attributes, sqs_client, sqs_retrying_client,
     ACCOUNT_ID, REGION, RETRY_ATTEMPTS_MAX,
 };
-pub use cluster::{parse_role_change, parse_utc_millis, Cluster, ClusterConfig, DataDir, RoleChange};
+pub use cluster::{
+    parse_role_change, parse_utc_millis, Cluster, ClusterConfig, DataDir, RoleChange,
+};
 pub use digest::{
     md5_hex, md5_of_message_attributes, md5_of_sdk_message_attributes, AttributeValue,
 };

@@ -12,6 +12,7 @@
 
 mod catalog;
 mod error;
+mod expiring;
 mod move_tasks;
 mod partition;
 mod placement;

@@ -11,11 +11,17 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use serde::{Deserialize, Serialize};
 
+use crate::expiring::ExpiringMap;
 use crate::{QueueError, ReceiptHandle, TimestampMs, DEDUPLICATION_INTERVAL_MS, PURGE_INTERVAL_MS};
 
 /// How long a partition remembers a message moved in from a dead-letter
 /// source; a mover retries within seconds, far inside this window.
 const MOVED_IN_MEMORY_MS: u64 = 60 * 60 * 1000;
+
+/// How long a partition remembers the message id of a send, so that the same
+/// command proposed again while a request is retried is stored once. It is
+/// longer than a request's whole routing deadline.
+const RECENT_SEND_MEMORY_MS: u64 = 60 * 1000;
 
 /// How many expired messages one command removes at most, so that a command
 /// applied after a long pause does a bounded amount of work.
@@ -155,12 +161,6 @@ pub struct Counts {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-struct Deduplicated {
-    expires_ms: TimestampMs,
-    outcome: SendOutcome,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 struct ReceiveAttempt {
     expires_ms: TimestampMs,
     handles: Vec<ReceiptHandle>,
@@ -176,14 +176,18 @@ pub struct Partition {
     messages: BTreeMap<u64, Message>,
     /// (visible_at_ms, sequence) of every stored message.
     by_visibility: BTreeSet<(TimestampMs, u64)>,
-    deduplication: BTreeMap<String, Deduplicated>,
+    deduplication: ExpiringMap<String, SendOutcome>,
+    /// Outcomes of recent sends by message id. The gateway makes one id per
+    /// request, so a command proposed again after a failover (same id) is
+    /// stored once.
+    recent_sends: ExpiringMap<String, SendOutcome>,
     attempts: BTreeMap<String, ReceiveAttempt>,
     last_purge_ms: Option<TimestampMs>,
     /// Messages past maxReceiveCount, by sequence, until they are moved.
     dead_letters: BTreeMap<u64, Message>,
     /// Messages moved in from a dead-letter source, by (source group, source
     /// sequence), so that a repeated move stores nothing twice.
-    moved_in: BTreeMap<(u64, u64), Deduplicated>,
+    moved_in: ExpiringMap<(u64, u64), SendOutcome>,
     /// Messages taken by move tasks, by sequence, with the task's handle.
     moving: BTreeMap<u64, (String, Message)>,
 }
@@ -249,6 +253,9 @@ impl Partition {
     }
 
     fn send(&mut self, fifo: bool, per_group: bool, new: NewMessage, now_ms: TimestampMs) -> SendOutcome {
+        if let Some(previous) = self.recent_sends.get(&new.message_id) {
+            return previous.clone();
+        }
         let dedup_key = match (&new.deduplication_id, fifo) {
             (Some(id), true) if per_group => {
                 Some(format!("{}\u{0}{}", new.group_id.as_deref().unwrap_or_default(), id))
@@ -258,7 +265,7 @@ impl Partition {
         };
         if let Some(key) = &dedup_key {
             if let Some(previous) = self.deduplication.get(key) {
-                return previous.outcome.clone();
+                return previous.clone();
             }
         }
 
@@ -267,8 +274,9 @@ impl Partition {
         let outcome = SendOutcome { message_id: new.message_id.clone(), sequence };
         if let Some(key) = dedup_key {
             let expires_ms = now_ms + DEDUPLICATION_INTERVAL_MS;
-            self.deduplication.insert(key, Deduplicated { expires_ms, outcome: outcome.clone() });
+            self.deduplication.insert(key, outcome.clone(), expires_ms);
         }
+        self.recent_sends.insert(new.message_id.clone(), outcome.clone(), now_ms + RECENT_SEND_MEMORY_MS);
         let visible_at_ms = now_ms + new.delay_ms;
         self.by_visibility.insert((visible_at_ms, sequence));
         let message = Message {
@@ -296,13 +304,13 @@ impl Partition {
         now_ms: TimestampMs,
     ) -> SendOutcome {
         if let Some(previous) = self.moved_in.get(&source) {
-            return previous.outcome.clone();
+            return previous.clone();
         }
         let sequence = self.next_sequence;
         self.next_sequence += 1;
         let outcome = SendOutcome { message_id: new.message_id.clone(), sequence };
         let expires_ms = now_ms + MOVED_IN_MEMORY_MS;
-        self.moved_in.insert(source, Deduplicated { expires_ms, outcome: outcome.clone() });
+        self.moved_in.insert(source, outcome.clone(), expires_ms);
         self.by_visibility.insert((now_ms, sequence));
         let message = Message {
             new,
@@ -542,11 +550,12 @@ impl Partition {
     }
 
     fn forget_expired_ids(&mut self, now_ms: TimestampMs) {
-        // NOTE: both maps are small (5 minutes of ids), so a full pass is cheap
-        // next to the fsync that every command already costs.
-        self.deduplication.retain(|_, entry| entry.expires_ms > now_ms);
+        self.deduplication.expire(now_ms);
+        self.recent_sends.expire(now_ms);
+        self.moved_in.expire(now_ms);
+        // NOTE: receive attempts are few (FIFO retries only), so a full pass is
+        // cheap next to the fsync that every command already costs.
         self.attempts.retain(|_, attempt| attempt.expires_ms > now_ms);
-        self.moved_in.retain(|_, entry| entry.expires_ms > now_ms);
     }
 
     /// Approximate counts at `now_ms`, leaving out messages past retention.

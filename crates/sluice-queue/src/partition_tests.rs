@@ -287,3 +287,16 @@ fn move_in_is_idempotent() {
     assert_eq!(views[0].sent_ms, 5, "SentTimestamp of the source is kept");
     assert_eq!(views[0].dead_letter_source_arn.as_deref(), Some("arn:aws:sqs:us-east-1:000000000000:source"));
 }
+
+#[test]
+fn repeated_send_command_stored_once() {
+    let mut partition = Partition::default();
+    let first = send(&mut partition, 1, 0, false, vec![message("same-id", None, None, 0)]);
+    let again = send(&mut partition, 2, 1_000, false, vec![message("same-id", None, None, 0)]);
+    assert_eq!(first, again, "a command proposed twice returns the first outcome");
+    assert_eq!(partition.len(), 1, "a command proposed twice stores one message");
+    let views = receive(&mut partition, 3, 2_000, false, 10, 30_000);
+    delete(&mut partition, 4, 2_000, false, views[0].receipt_handle).unwrap();
+    send(&mut partition, 5, 3_000, false, vec![message("same-id", None, None, 0)]);
+    assert!(partition.is_empty(), "a late repeat does not bring back a deleted message");
+}

@@ -321,6 +321,9 @@ impl Driver {
     }
 
     fn propose(&mut self, group_id: u64, command: Command, reply: Reply) {
+        if reply.is_closed() {
+            return; // the caller gave up before the command was proposed
+        }
         let group = self.groups.get_mut(&group_id).expect("caller checked the group");
         let proposal_id = self.next_proposal_id;
         self.next_proposal_id += 1;
@@ -356,7 +359,11 @@ impl Driver {
         for group_id in ready {
             let waiting = std::mem::take(&mut self.groups.get_mut(&group_id).expect("listed above").waiting_for_leader);
             for (command, reply) in waiting {
-                self.propose(group_id, command, reply);
+                // A caller that stopped waiting (its request timed out and may
+                // have been retried) must not have its command applied later.
+                if !reply.is_closed() {
+                    self.propose(group_id, command, reply);
+                }
             }
         }
     }

@@ -26,10 +26,10 @@ pub struct FileConfig {
     pub node_id: Option<u64>,
     pub node_id_from_hostname: Option<bool>,
     pub grpc_listen: Option<String>,
-    pub advertise: Option<String>,
     pub peers: Option<Vec<String>>,
     pub partitions: Option<u32>,
     pub replication_factor: Option<usize>,
+    pub snapshot_interval: Option<u64>,
 }
 
 /// The resolved, validated configuration of one node.
@@ -46,6 +46,8 @@ pub struct ServeConfig {
     pub peers: BTreeMap<u64, String>,
     pub partitions: u32,
     pub replication_factor: usize,
+    /// Applied entries between snapshots of a Raft group.
+    pub snapshot_interval: u64,
 }
 
 impl FileConfig {
@@ -69,10 +71,10 @@ pub struct Overrides {
     pub node_id: Option<u64>,
     pub node_id_from_hostname: bool,
     pub grpc_listen: Option<String>,
-    pub advertise: Option<String>,
     pub peers: Vec<String>,
     pub partitions: Option<u32>,
     pub replication_factor: Option<usize>,
+    pub snapshot_interval: Option<u64>,
 }
 
 pub fn resolve(overrides: Overrides, file: Option<FileConfig>, hostname: &str) -> anyhow::Result<ServeConfig> {
@@ -102,15 +104,8 @@ pub fn resolve(overrides: Overrides, file: Option<FileConfig>, hostname: &str) -
     if !peers.is_empty() && !peers.contains_key(&node_id) {
         bail!("node id {node_id} is not among the peers {:?}: list every member, this node included", peers.keys());
     }
-    let advertise = overrides.advertise.or(file.advertise);
-    match (advertise, grpc_listen) {
-        (Some(address), _) => {
-            peers.insert(node_id, address);
-        }
-        (None, Some(address)) => {
-            peers.entry(node_id).or_insert_with(|| address.to_string());
-        }
-        (None, None) => {}
+    if let Some(address) = grpc_listen {
+        peers.entry(node_id).or_insert_with(|| address.to_string());
     }
     if peers.len() > 1 && grpc_listen.is_none() {
         bail!("a node with peers needs --grpc-listen, the address of its node-to-node gRPC server");
@@ -127,7 +122,26 @@ pub fn resolve(overrides: Overrides, file: Option<FileConfig>, hostname: &str) -
     if replication_factor == 0 {
         bail!("invalid replication factor 0: expected 1 or more");
     }
-    Ok(ServeConfig { listen, data_dir, region, account_id, node_id, grpc_listen, peers, partitions, replication_factor })
+    let snapshot_interval = overrides
+        .snapshot_interval
+        .or(file.snapshot_interval)
+        .or(defaults.snapshot_interval)
+        .expect("default snapshot_interval is set");
+    if snapshot_interval == 0 {
+        bail!("invalid snapshot interval 0: expected 1 or more applied entries");
+    }
+    Ok(ServeConfig {
+        listen,
+        data_dir,
+        region,
+        account_id,
+        node_id,
+        grpc_listen,
+        peers,
+        partitions,
+        replication_factor,
+        snapshot_interval,
+    })
 }
 
 fn parse_address(name: &str, text: &str) -> anyhow::Result<SocketAddr> {

@@ -55,9 +55,6 @@ struct ServeArgs {
     /// Address of the node-to-node gRPC server, as IP:PORT; required with peers.
     #[arg(long, env = "SLUICE_GRPC_LISTEN", value_name = "ADDR:PORT")]
     grpc_listen: Option<String>,
-    /// gRPC address other nodes use for this node [default: this node's --peer entry, else --grpc-listen].
-    #[arg(long, env = "SLUICE_ADVERTISE", value_name = "HOST:PORT")]
-    advertise: Option<String>,
     /// An initial cluster member as ID=HOST:GRPC_PORT; repeat for every member, this node included.
     #[arg(long = "peer", env = "SLUICE_PEERS", value_name = "ID=HOST:PORT", value_delimiter = ',')]
     peers: Vec<String>,
@@ -67,9 +64,9 @@ struct ServeArgs {
     /// Replicas of each partition, capped by the number of members [default: 3].
     #[arg(long, env = "SLUICE_REPLICATION_FACTOR", value_name = "N")]
     replication_factor: Option<usize>,
-    /// Applied log entries after which a Raft group is snapshotted and its log truncated.
-    #[arg(long, env = "SLUICE_SNAPSHOT_INTERVAL", value_name = "ENTRIES", default_value_t = 10_000)]
-    snapshot_interval: u64,
+    /// Applied log entries after which a Raft group is snapshotted and its log truncated [default: 10000].
+    #[arg(long, env = "SLUICE_SNAPSHOT_INTERVAL", value_name = "ENTRIES")]
+    snapshot_interval: Option<u64>,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -107,10 +104,10 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         node_id: args.node_id,
         node_id_from_hostname: args.node_id_from_hostname,
         grpc_listen: args.grpc_listen,
-        advertise: args.advertise,
         peers: args.peers,
         partitions: args.partitions,
         replication_factor: args.replication_factor,
+        snapshot_interval: args.snapshot_interval,
     };
     let hostname = std::env::var("HOSTNAME").unwrap_or_default();
     let config = config::resolve(overrides, file, &hostname)?;
@@ -130,7 +127,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let mut node_config = NodeConfig::new(config.data_dir.clone());
     node_config.node_id = config.node_id;
     node_config.members = members.clone();
-    node_config.snapshot_interval_entries = args.snapshot_interval.max(1);
+    node_config.snapshot_interval_entries = config.snapshot_interval;
     let node = Arc::new(Node::start(node_config, transport).context("starting the replication layer")?);
     node_handle.set(Arc::downgrade(&node)).expect("the node handle is set once");
 
