@@ -19,6 +19,21 @@ const READY_TIMEOUT: Duration = Duration::from_secs(30);
 const READY_POLL_INTERVAL: Duration = Duration::from_millis(50);
 /// Lines of the server's stderr that a failure report shows.
 const STDERR_TAIL_LINES: usize = 60;
+/// Environment variable that makes every [`Node`] a cluster of this many
+/// nodes, to run the same tests against a replicated cluster.
+pub const CLUSTER_NODES_VARIABLE: &str = "SLUICE_TEST_NODES";
+
+/// Number of nodes of each test server, from [`CLUSTER_NODES_VARIABLE`] (default 1).
+fn cluster_nodes() -> u64 {
+    match std::env::var(CLUSTER_NODES_VARIABLE) {
+        Ok(value) => value
+            .parse()
+            .ok()
+            .filter(|&nodes| nodes >= 1)
+            .unwrap_or_else(|| panic!("{CLUSTER_NODES_VARIABLE}={value:?} is not a node count of 1 or more")),
+        Err(_) => 1,
+    }
+}
 
 /// Returns the path of the `sluice` binary under test.
 ///
@@ -77,6 +92,11 @@ pub fn free_port() -> u16 {
 /// `stdout.log` and `stderr.log`, which each start appends to. Dropping the node
 /// kills the child with SIGKILL and removes the directory, unless
 /// `SLUICE_KEEP_DATA` is set.
+///
+/// With `SLUICE_TEST_NODES=N` (N > 1), the node is node 1 of an N-node
+/// cluster: the other N - 1 nodes run as companions with their data in
+/// `data-K/`. Clients talk to node 1, which forwards to partition leaders on
+/// the others; `kill_9` and `restart` act on node 1 only.
 pub struct Node {
     binary: PathBuf,
     dir: Option<tempfile::TempDir>,
@@ -85,6 +105,10 @@ pub struct Node {
     starts: u32,
     /// Set when a panic message already showed the end of stderr.
     stderr_reported: bool,
+    /// gRPC ports of every cluster node, node 1 first; empty for one node.
+    grpc_ports: Vec<u16>,
+    /// The other nodes of the cluster, started once.
+    companions: Vec<Child>,
 }
 
 impl Node {
@@ -116,7 +140,14 @@ impl Node {
             child: None,
             starts: 0,
             stderr_reported: false,
+            grpc_ports: Vec::new(),
+            companions: Vec::new(),
         };
+        let nodes = cluster_nodes();
+        if nodes > 1 {
+            node.grpc_ports = (0..nodes).map(|_| free_port()).collect();
+            node.spawn_companions();
+        }
         node.spawn_and_wait().await;
         node
     }
@@ -203,6 +234,49 @@ impl Node {
             .path()
     }
 
+    /// The cluster arguments of node `node_id`; empty for a one-node server.
+    fn cluster_args(&self, node_id: u64) -> Vec<String> {
+        if self.grpc_ports.is_empty() {
+            return Vec::new();
+        }
+        let mut args = vec![
+            "--node-id".to_string(),
+            node_id.to_string(),
+            "--grpc-listen".to_string(),
+            format!("127.0.0.1:{}", self.grpc_ports[node_id as usize - 1]),
+        ];
+        for (index, port) in self.grpc_ports.iter().enumerate() {
+            args.push("--peer".to_string());
+            args.push(format!("{}=127.0.0.1:{port}", index + 1));
+        }
+        args
+    }
+
+    /// Starts nodes 2 to N of the cluster, each logging to `companion-K.log`.
+    fn spawn_companions(&mut self) {
+        for node_id in 2..=self.grpc_ports.len() as u64 {
+            let data_dir = self.dir_path().join(format!("data-{node_id}"));
+            std::fs::create_dir(&data_dir).expect("cannot create a companion's data directory");
+            let log = self.open_log(&format!("companion-{node_id}.log"));
+            let mut command = Command::new(&self.binary);
+            command
+                .arg("serve")
+                .arg("--listen")
+                .arg(format!("127.0.0.1:{}", free_port()))
+                .arg("--data-dir")
+                .arg(&data_dir)
+                .args(self.cluster_args(node_id))
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(log);
+            die_with_parent_thread(&mut command);
+            let child = command
+                .spawn()
+                .unwrap_or_else(|err| panic!("cannot start {}: {err}", self.binary.display()));
+            self.companions.push(child);
+        }
+    }
+
     async fn spawn_and_wait(&mut self) {
         self.starts += 1;
         let stdout = self.open_log("stdout.log");
@@ -215,6 +289,7 @@ impl Node {
             .arg(self.addr().to_string())
             .arg("--data-dir")
             .arg(self.data_dir())
+            .args(self.cluster_args(1))
             .stdin(Stdio::null())
             .stdout(stdout)
             .stderr(stderr);
@@ -310,6 +385,10 @@ impl Drop for Node {
             );
         }
         self.kill_9();
+        for mut companion in self.companions.drain(..) {
+            let _ = companion.kill();
+            let _ = companion.wait();
+        }
 
         if std::env::var_os("SLUICE_KEEP_DATA").is_some() {
             if let Some(dir) = self.dir.take() {
