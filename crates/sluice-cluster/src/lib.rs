@@ -19,7 +19,7 @@ mod server;
 mod transport;
 
 pub use peers::Peers;
-pub use poll::receive_local;
+pub use poll::{receive_local, wait_visible_local};
 pub use router::{RouteError, Router};
 pub use server::serve;
 pub use transport::{GrpcTransport, NodeHandle};

@@ -9,6 +9,48 @@ fn now_ms() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_millis() as u64)
 }
 
+/// Waits up to `wait` until a partition this node leads has a message that a
+/// receive would return, without receiving it. Returns whether it has one.
+pub async fn wait_visible_local(node: &Node, group_id: u64, fifo: bool, wait: Duration) -> Result<bool, ProposeError> {
+    let cell = node.partition(group_id).ok_or(ProposeError::GroupNotFound(group_id))?;
+    let deadline = tokio::time::Instant::now() + wait;
+    let mut changes = cell.version.subscribe();
+    loop {
+        match node.leader_of(group_id) {
+            Some(leader_id) if leader_id == node.node_id() => {}
+            Some(leader_id) => return Err(ProposeError::NotLeader { leader_id }),
+            None => return Err(ProposeError::NoLeader),
+        }
+        changes.borrow_and_update();
+        let now = now_ms();
+        let (has_visible, next_visible_ms) = {
+            let partition = cell.read();
+            (partition.has_visible(now, fifo), partition.next_visible_ms(now))
+        };
+        if has_visible {
+            return Ok(true);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Ok(false);
+        }
+        let wake_at = match next_visible_ms {
+            Some(visible_ms) => {
+                let until_visible = Duration::from_millis(visible_ms.saturating_sub(now_ms()));
+                deadline.min(tokio::time::Instant::now() + until_visible)
+            }
+            None => deadline,
+        };
+        tokio::select! {
+            changed = changes.changed() => {
+                if changed.is_err() {
+                    return Ok(false);
+                }
+            }
+            () = tokio::time::sleep_until(wake_at) => {}
+        }
+    }
+}
+
 /// Receives from a partition of this node, waiting up to `wait` for a message.
 ///
 /// A receive is proposed only when the applied state shows a visible message

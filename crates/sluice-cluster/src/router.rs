@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use sluice_queue::{Counts, MessageView, QueueError, ReceiveRequest};
 use sluice_replication::{Command, Node, Outcome, ProposeError, METADATA_GROUP_ID};
-use sluice_rpc::v1::{counts_reply, propose_reply, CountsRequest, ForwardReceiveRequest, ProposeRequest};
+use sluice_rpc::v1::{counts_reply, propose_reply, CountsRequest, ForwardReceiveRequest, ProposeRequest, WaitVisibleRequest};
 use thiserror::Error;
 use tracing::debug;
 
@@ -103,6 +103,25 @@ impl Router {
                     Ok(reply) => decode_reply(reply.into_inner().result),
                     Err(status) => Attempt::Retry(format!("forwarding to node {target}: {}", status.message())),
                 }
+            }
+        })
+        .await
+    }
+
+    /// Waits on the partition's leader up to `wait` until a receive would find
+    /// a message; returns whether one is there. Nothing is received.
+    pub async fn wait_visible(&self, group_id: u64, fifo: bool, wait: Duration) -> Result<bool, RouteError> {
+        self.route_with_timeout(group_id, self.timeout + wait, ATTEMPT_TIMEOUT + wait, |target| async move {
+            if target == self.node.node_id() {
+                return from_local(crate::poll::wait_visible_local(&self.node, group_id, fifo, wait).await);
+            }
+            let request = WaitVisibleRequest { group_id, fifo, wait_ms: wait.as_millis() as u64 };
+            let Some(mut client) = self.peers.forward_client(target) else {
+                return Attempt::Retry(format!("node {target} has no known address"));
+            };
+            match client.wait_visible(request).await {
+                Ok(reply) => decode_reply(reply.into_inner().result),
+                Err(status) => Attempt::Retry(format!("forwarding to node {target}: {}", status.message())),
             }
         })
         .await

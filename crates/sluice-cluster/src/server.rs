@@ -12,7 +12,7 @@ use sluice_rpc::v1::forward_server::{Forward, ForwardServer};
 use sluice_rpc::v1::raft_transport_server::{RaftTransport, RaftTransportServer};
 use sluice_rpc::v1::{
     counts_reply, propose_reply, Counts, CountsReply, CountsRequest, ForwardReceiveRequest, ProposeReply,
-    ProposeRequest, RaftBatch, SnapshotAck, SnapshotChunk, StreamSummary,
+    ProposeRequest, RaftBatch, SnapshotAck, SnapshotChunk, StreamSummary, WaitVisibleRequest,
 };
 use tonic::{Request, Response, Status, Streaming};
 use tracing::{info, warn};
@@ -136,6 +136,16 @@ impl Forward for NodeService {
         let wait = Duration::from_millis(request.wait_ms).min(FORWARDED_WAIT_MAX);
         let reply = match crate::poll::receive_local(&self.node, request.group_id, receive, wait).await {
             Ok(result) => reply_outcome(&result),
+            Err(error) => reply_error(error),
+        };
+        Ok(Response::new(reply))
+    }
+
+    async fn wait_visible(&self, request: Request<WaitVisibleRequest>) -> Result<Response<ProposeReply>, Status> {
+        let request = request.into_inner();
+        let wait = Duration::from_millis(request.wait_ms).min(FORWARDED_WAIT_MAX);
+        let reply = match crate::poll::wait_visible_local(&self.node, request.group_id, request.fifo, wait).await {
+            Ok(visible) => reply_outcome(&visible),
             Err(error) => reply_error(error),
         };
         Ok(Response::new(reply))

@@ -69,8 +69,8 @@ pub async fn receive_message(gateway: &Gateway, context: &RequestContext, reques
 
 /// Receives up to `max_messages` from the queue's partitions, each on its
 /// leader. A first pass takes what is visible now, partition by partition
-/// from a random start; if that finds nothing and `wait` is not zero, every
-/// partition is long-polled at once and the first to return messages wins.
+/// from a random start; if that finds nothing and `wait` is not zero, it
+/// waits for the first partition to have a message and receives from it.
 async fn poll(gateway: &Gateway, meta: &QueueMeta, receive: ReceiveRequest, wait: Duration) -> Result<Vec<MessageView>, SqsError> {
     let partitions = &meta.partition_groups;
     if partitions.len() == 1 {
@@ -91,19 +91,35 @@ async fn poll(gateway: &Gateway, meta: &QueueMeta, receive: ReceiveRequest, wait
         return Ok(views);
     }
 
-    // NOTE: when the first partition answers, the other polls are dropped. A
-    // receive already applied on another partition then returns nothing to
-    // the client, and its messages stay invisible until their visibility
-    // timeout ends, as if a consumer had crashed.
-    let mut polls: FuturesUnordered<_> =
-        partitions.iter().map(|&group_id| receive_from(gateway, group_id, receive.clone(), wait)).collect();
-    while let Some(result) = polls.next().await {
-        let views = result?;
+    // Wait on every partition at once without receiving anything, then
+    // receive from the first one that has a message. Dropping the other waits
+    // changes no state, so no message is handed out and then lost.
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
+        if remaining.is_zero() {
+            return Ok(Vec::new());
+        }
+        let mut waits: FuturesUnordered<_> = partitions
+            .iter()
+            .map(|&group_id| async move { (group_id, gateway.router.wait_visible(group_id, meta.fifo, remaining).await) })
+            .collect();
+        let mut ready = None;
+        while let Some((group_id, result)) = waits.next().await {
+            if result.map_err(from_route_error)? {
+                ready = Some(group_id);
+                break;
+            }
+        }
+        drop(waits);
+        let Some(group_id) = ready else {
+            return Ok(Vec::new());
+        };
+        let views = receive_from(gateway, group_id, receive.clone(), Duration::ZERO).await?;
         if !views.is_empty() {
             return Ok(views);
         }
     }
-    Ok(Vec::new())
 }
 
 async fn receive_from(gateway: &Gateway, group_id: u64, request: ReceiveRequest, wait: Duration) -> Result<Vec<MessageView>, SqsError> {
