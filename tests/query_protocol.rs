@@ -1013,3 +1013,127 @@ async fn json_error_has_query_header() {
         response.body
     );
 }
+
+/// Returns the Error/Code of an error response, checking its shape.
+fn error_code(action: &str, response: &RawResponse) -> String {
+    assert!(response.status >= 400, "{action} must fail; body:\n{}", response.body);
+    let root = response.xml();
+    assert_eq!(root.name, "ErrorResponse", "root element of the {action} error:\n{}", response.body);
+    root.text_at(&["Error", "Code"]).unwrap_or_default().to_string()
+}
+
+#[tokio::test]
+async fn query_dead_letter_sources() {
+    let node = Node::start().await;
+    let raw = RawClient::new(&node);
+    let response = raw.post_form("/", &[("Action", "CreateQueue"), ("QueueName", "q-dlq")]).await;
+    assert_eq!(response.status, 200, "CreateQueue q-dlq; body:\n{}", response.body);
+    let policy = format!(r#"{{"deadLetterTargetArn":"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:q-dlq","maxReceiveCount":"2"}}"#);
+    for name in ["q-b", "q-a"] {
+        let params = [
+            ("Action", "CreateQueue"),
+            ("QueueName", name),
+            ("Attribute.1.Name", "RedrivePolicy"),
+            ("Attribute.1.Value", policy.as_str()),
+        ];
+        let response = raw.post_form("/", &params).await;
+        assert_eq!(response.status, 200, "CreateQueue {name} with a RedrivePolicy; body:\n{}", response.body);
+    }
+
+    let dlq_url = node.queue_url("q-dlq");
+    let response = raw.post_form("/", &[("Action", "ListDeadLetterSourceQueues"), ("QueueUrl", &dlq_url)]).await;
+    let root = response.xml();
+    let result = expect_success("ListDeadLetterSourceQueues", &response, &root);
+    let urls: Vec<&str> = result.children_named("QueueUrl").map(|url| url.text.as_str()).collect();
+    assert_eq!(urls, [node.queue_url("q-a"), node.queue_url("q-b")], "flattened <QueueUrl> elements, by name");
+
+    let response = raw
+        .post_form("/", &[("Action", "ListDeadLetterSourceQueues"), ("QueueUrl", &dlq_url), ("MaxResults", "1")])
+        .await;
+    let root = response.xml();
+    let result = expect_success("ListDeadLetterSourceQueues", &response, &root);
+    assert_eq!(result.children_named("QueueUrl").count(), 1, "MaxResults=1 returns one URL");
+    assert!(result.text_at(&["NextToken"]).is_some_and(|token| !token.is_empty()), "a NextToken when more remain");
+
+    let missing = raw.post_form("/", &[("Action", "ListDeadLetterSourceQueues"), ("QueueUrl", &node.queue_url("nope"))]).await;
+    assert_eq!(error_code("ListDeadLetterSourceQueues", &missing), codes::NON_EXISTENT_QUEUE);
+}
+
+#[tokio::test]
+async fn query_permissions() {
+    let node = Node::start().await;
+    let raw = RawClient::new(&node);
+    let response = raw.post_form("/", &[("Action", "CreateQueue"), ("QueueName", "shared")]).await;
+    assert_eq!(response.status, 200, "CreateQueue shared; body:\n{}", response.body);
+    let url = node.queue_url("shared");
+    let add = [
+        ("Action", "AddPermission"),
+        ("QueueUrl", url.as_str()),
+        ("Label", "partner"),
+        ("AWSAccountId.1", "111122223333"),
+        ("ActionName.1", "SendMessage"),
+        ("ActionName.2", "GetQueueUrl"),
+    ];
+    let response = raw.post_form("/", &add).await;
+    let root = response.xml();
+    expect_success("AddPermission", &response, &root);
+    assert!(root.child("AddPermissionResult").is_none(), "AddPermission has no result element");
+
+    let duplicate = raw.post_form("/", &add).await;
+    assert_eq!(error_code("AddPermission with a used label", &duplicate), codes::INVALID_PARAMETER_VALUE);
+
+    let response = raw
+        .post_form("/", &[("Action", "GetQueueAttributes"), ("QueueUrl", &url), ("AttributeName.1", "Policy")])
+        .await;
+    let root = response.xml();
+    let result = expect_success("GetQueueAttributes", &response, &root);
+    let attributes = result.pairs("Attribute", "Name", "Value");
+    let policy: serde_json::Value = serde_json::from_str(&attributes["Policy"]).expect("Policy is JSON");
+    assert_eq!(policy["Statement"][0]["Action"], serde_json::json!(["SQS:SendMessage", "SQS:GetQueueUrl"]));
+
+    let response = raw.post_form("/", &[("Action", "RemovePermission"), ("QueueUrl", &url), ("Label", "partner")]).await;
+    let root = response.xml();
+    expect_success("RemovePermission", &response, &root);
+    let missing_label = raw.post_form("/", &[("Action", "RemovePermission"), ("QueueUrl", &url)]).await;
+    assert_eq!(error_code("RemovePermission without Label", &missing_label), codes::MISSING_PARAMETER);
+}
+
+#[tokio::test]
+async fn query_message_move_tasks() {
+    let node = Node::start().await;
+    let raw = RawClient::new(&node);
+    let dlq_arn = format!("arn:aws:sqs:{REGION}:{ACCOUNT_ID}:mt-dlq");
+    let response = raw.post_form("/", &[("Action", "CreateQueue"), ("QueueName", "mt-dlq")]).await;
+    assert_eq!(response.status, 200, "CreateQueue mt-dlq; body:\n{}", response.body);
+
+    let not_dlq = raw.post_form("/", &[("Action", "StartMessageMoveTask"), ("SourceArn", dlq_arn.as_str())]).await;
+    assert_eq!(error_code("StartMessageMoveTask on a queue that is no dead-letter queue", &not_dlq), codes::INVALID_PARAMETER_VALUE);
+
+    let policy = format!(r#"{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":"1"}}"#);
+    let params = [
+        ("Action", "CreateQueue"),
+        ("QueueName", "mt-source"),
+        ("Attribute.1.Name", "RedrivePolicy"),
+        ("Attribute.1.Value", policy.as_str()),
+    ];
+    let response = raw.post_form("/", &params).await;
+    assert_eq!(response.status, 200, "CreateQueue mt-source; body:\n{}", response.body);
+
+    let response = raw
+        .post_form("/", &[("Action", "StartMessageMoveTask"), ("SourceArn", dlq_arn.as_str()), ("MaxNumberOfMessagesPerSecond", "10")])
+        .await;
+    let root = response.xml();
+    let result = expect_success("StartMessageMoveTask", &response, &root);
+    assert!(result.text_at(&["TaskHandle"]).is_some_and(|handle| !handle.is_empty()), "a TaskHandle element");
+
+    let response = raw.post_form("/", &[("Action", "ListMessageMoveTasks"), ("SourceArn", dlq_arn.as_str())]).await;
+    let root = response.xml();
+    let result = expect_success("ListMessageMoveTasks", &response, &root);
+    let entry = result.child("ListMessageMoveTasksResultEntry").expect("one flattened result entry");
+    assert_eq!(entry.text_at(&["SourceArn"]), Some(dlq_arn.as_str()));
+    assert!(entry.text_at(&["Status"]).is_some(), "every entry has a Status");
+    assert!(entry.text_at(&["StartedTimestamp"]).is_some(), "every entry has a StartedTimestamp");
+
+    let unknown = raw.post_form("/", &[("Action", "CancelMessageMoveTask"), ("TaskHandle", "unknown")]).await;
+    assert_eq!(error_code("CancelMessageMoveTask of an unknown handle", &unknown), codes::RESOURCE_NOT_FOUND);
+}
