@@ -1137,3 +1137,73 @@ async fn query_message_move_tasks() {
     let unknown = raw.post_form("/", &[("Action", "CancelMessageMoveTask"), ("TaskHandle", "unknown")]).await;
     assert_eq!(error_code("CancelMessageMoveTask of an unknown handle", &unknown), codes::RESOURCE_NOT_FOUND);
 }
+
+#[tokio::test]
+async fn query_queue_changes_and_visibility() {
+    let node = Node::start().await;
+    let raw = RawClient::new(&node);
+    let response = raw.post_form("/", &[("Action", "CreateQueue"), ("QueueName", "changes")]).await;
+    assert_eq!(response.status, 200, "CreateQueue changes; body:\n{}", response.body);
+    let path = queue_path("changes");
+
+    // SetQueueAttributes posted to the queue's path, without QueueUrl.
+    let set = [("Action", "SetQueueAttributes"), ("Attribute.1.Name", "VisibilityTimeout"), ("Attribute.1.Value", "45")];
+    let response = raw.post_form(&path, &set).await;
+    let root = response.xml();
+    expect_success("SetQueueAttributes", &response, &root);
+    let response = raw.post_form(&path, &[("Action", "GetQueueAttributes"), ("AttributeName.1", "VisibilityTimeout")]).await;
+    let root = response.xml();
+    let result = expect_success("GetQueueAttributes", &response, &root);
+    assert_eq!(result.pairs("Attribute", "Name", "Value").get("VisibilityTimeout").map(String::as_str), Some("45"));
+    let bad = [("Action", "SetQueueAttributes"), ("Attribute.1.Name", "VisibilityTimeout"), ("Attribute.1.Value", "99999")];
+    let response = raw.post_form(&path, &bad).await;
+    assert_eq!(error_code("SetQueueAttributes out of range", &response), codes::INVALID_ATTRIBUTE_VALUE);
+
+    // ChangeMessageVisibility and its batch form.
+    for body in ["one", "two"] {
+        let response = raw.post_form(&path, &[("Action", "SendMessage"), ("MessageBody", body)]).await;
+        assert_eq!(response.status, 200, "SendMessage {body}; body:\n{}", response.body);
+    }
+    let response = raw.post_form(&path, &[("Action", "ReceiveMessage"), ("MaxNumberOfMessages", "10")]).await;
+    let root = response.xml();
+    let result = expect_success("ReceiveMessage", &response, &root);
+    let handles: Vec<String> =
+        result.children_named("Message").filter_map(|message| message.text_at(&["ReceiptHandle"])).map(str::to_string).collect();
+    assert_eq!(handles.len(), 2, "both messages received:\n{}", response.body);
+    let change = [("Action", "ChangeMessageVisibility"), ("ReceiptHandle", handles[0].as_str()), ("VisibilityTimeout", "60")];
+    let response = raw.post_form(&path, &change).await;
+    let root = response.xml();
+    expect_success("ChangeMessageVisibility", &response, &root);
+    let invalid = [("Action", "ChangeMessageVisibility"), ("ReceiptHandle", "garbage"), ("VisibilityTimeout", "60")];
+    let response = raw.post_form(&path, &invalid).await;
+    assert_eq!(error_code("ChangeMessageVisibility with a bad handle", &response), codes::RECEIPT_HANDLE_IS_INVALID);
+    let batch = [
+        ("Action", "ChangeMessageVisibilityBatch"),
+        ("ChangeMessageVisibilityBatchRequestEntry.1.Id", "first"),
+        ("ChangeMessageVisibilityBatchRequestEntry.1.ReceiptHandle", handles[0].as_str()),
+        ("ChangeMessageVisibilityBatchRequestEntry.1.VisibilityTimeout", "0"),
+        ("ChangeMessageVisibilityBatchRequestEntry.2.Id", "bad"),
+        ("ChangeMessageVisibilityBatchRequestEntry.2.ReceiptHandle", "garbage"),
+        ("ChangeMessageVisibilityBatchRequestEntry.2.VisibilityTimeout", "0"),
+    ];
+    let response = raw.post_form(&path, &batch).await;
+    let root = response.xml();
+    let result = expect_success("ChangeMessageVisibilityBatch", &response, &root);
+    assert_eq!(result.text_at(&["ChangeMessageVisibilityBatchResultEntry", "Id"]), Some("first"));
+    assert_eq!(result.text_at(&["BatchResultErrorEntry", "Id"]), Some("bad"));
+    assert_eq!(result.text_at(&["BatchResultErrorEntry", "Code"]), Some("ReceiptHandleIsInvalid"));
+
+    // PurgeQueue, then its 60-second rule.
+    let response = raw.post_form(&path, &[("Action", "PurgeQueue")]).await;
+    let root = response.xml();
+    expect_success("PurgeQueue", &response, &root);
+    let response = raw.post_form(&path, &[("Action", "PurgeQueue")]).await;
+    assert_eq!(error_code("a second PurgeQueue within 60 s", &response), codes::PURGE_QUEUE_IN_PROGRESS);
+
+    // DeleteQueue, then the queue is gone.
+    let response = raw.post_form(&path, &[("Action", "DeleteQueue")]).await;
+    let root = response.xml();
+    expect_success("DeleteQueue", &response, &root);
+    let response = raw.post_form(&path, &[("Action", "DeleteQueue")]).await;
+    assert_eq!(error_code("DeleteQueue of a deleted queue", &response), codes::NON_EXISTENT_QUEUE);
+}
