@@ -566,7 +566,15 @@ impl Driver {
         let Some(group) = self.groups.get(&group_id) else {
             return Ok(());
         };
-        if group.applied_index < group.storage.snapshot_index() + self.config.snapshot_interval_entries {
+        // A snapshot copies the whole state, so it waits for at least as many
+        // new entries as the state holds messages: the copying then costs a
+        // bounded amount per applied entry however large the backlog grows.
+        let state_size = match &group.state_machine {
+            StateMachine::Catalog => 0,
+            StateMachine::Partition(cell) => cell.read().len() as u64,
+        };
+        let interval = self.config.snapshot_interval_entries.max(state_size);
+        if group.applied_index < group.storage.snapshot_index() + interval {
             return Ok(());
         }
         let data = match &group.state_machine {
