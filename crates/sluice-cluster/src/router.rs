@@ -17,12 +17,11 @@ const NO_LEADER_RETRY_DELAY: Duration = Duration::from_millis(50);
 /// so that a frozen node costs one attempt, not the whole deadline.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
 
-// TODO: PurgeQueue and DeleteQueue are not idempotent: a retry after an
-// attempt that committed returns PurgeQueueInProgress or QueueDoesNotExist.
 /// Why a routed request has no outcome. The request may still have been
 /// applied (an attempt can time out after its entry committed), so a caller
 /// retrying it relies on the command being idempotent: sends carry a message
-/// id that the partition stores once.
+/// id that the partition stores once, and PurgeQueue and DeleteQueue carry
+/// the request id.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum RouteError {
     #[error("no leader answered for raft group {group_id} within {timeout_ms} ms: {last_error}")]

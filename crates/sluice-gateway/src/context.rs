@@ -13,10 +13,19 @@ pub struct RequestContext {
     pub host: String,
     /// Reported as the SenderId system attribute.
     pub sender_id: String,
+    /// The request's `x-amzn-RequestId`; commands that are not idempotent by
+    /// themselves carry it so that a retried proposal applies once.
+    pub request_id: String,
 }
 
 impl RequestContext {
-    pub fn from_headers(headers: &HeaderMap, default_region: &str, account_id: &str, listen_host: &str) -> RequestContext {
+    pub fn from_headers(
+        headers: &HeaderMap,
+        default_region: &str,
+        account_id: &str,
+        listen_host: &str,
+        request_id: &str,
+    ) -> RequestContext {
         let region = headers
             .get(http::header::AUTHORIZATION)
             .and_then(|value| value.to_str().ok())
@@ -28,7 +37,13 @@ impl RequestContext {
             .filter(|host| !host.is_empty())
             .unwrap_or(listen_host)
             .to_string();
-        RequestContext { region, account_id: account_id.to_string(), host, sender_id: account_id.to_string() }
+        RequestContext {
+            region,
+            account_id: account_id.to_string(),
+            host,
+            sender_id: account_id.to_string(),
+            request_id: request_id.to_string(),
+        }
     }
 }
 

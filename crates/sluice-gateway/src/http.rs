@@ -75,7 +75,7 @@ async fn handle(
     let protocol = if target.is_some() { Protocol::Json } else { Protocol::Query };
     let span = info_span!("request", request_id = %request_id, action = tracing::field::Empty);
     let encoded = async {
-        match serve(&gateway, protocol, target, &uri, &headers, &body).await {
+        match serve(&gateway, protocol, target, &uri, &headers, &body, &request_id).await {
             Ok(response) => sluice_sqs::encode_response(protocol, &request_id, &response),
             Err(error) => {
                 if error.status() >= 500 {
@@ -97,6 +97,7 @@ async fn serve(
     uri: &Uri,
     headers: &HeaderMap,
     body: &[u8],
+    request_id: &str,
 ) -> Result<sluice_sqs::Response, SqsError> {
     let mut request = sluice_sqs::decode_request(protocol, target, uri.query(), body)?;
     let context = RequestContext::from_headers(
@@ -104,6 +105,7 @@ async fn serve(
         &gateway.config.default_region,
         &gateway.config.account_id,
         &gateway.config.listen_host,
+        request_id,
     );
     if protocol == Protocol::Query {
         fill_queue_url_from_path(&mut request, uri.path(), &context.host);

@@ -50,7 +50,9 @@ pub enum CatalogCommand {
         tags: BTreeMap<String, String>,
         replicas: Vec<Vec<u64>>,
     },
-    DeleteQueue { key: QueueKey },
+    /// DeleteQueue. `request_id` names the client request, so that the same
+    /// command applied again (a retry after a failover) succeeds again.
+    DeleteQueue { key: QueueKey, request_id: String },
     SetQueueAttributes { key: QueueKey, attributes: BTreeMap<String, String> },
     TagQueue { key: QueueKey, tags: BTreeMap<String, String> },
     UntagQueue { key: QueueKey, tag_keys: Vec<String> },
@@ -83,7 +85,7 @@ pub enum CatalogOutcome {
 pub struct Catalog {
     queues: BTreeMap<QueueKey, QueueMeta>,
     /// When each recently deleted queue was deleted, for QueueDeletedRecently.
-    deleted_ms: BTreeMap<QueueKey, TimestampMs>,
+    deleted_ms: BTreeMap<QueueKey, (TimestampMs, String)>,
     /// Next free Raft group id; group 0 is the metadata group itself.
     next_group_id: u64,
     /// Message move tasks by handle.
@@ -151,14 +153,21 @@ impl Catalog {
         command: CatalogCommand,
         now_ms: TimestampMs,
     ) -> Result<CatalogOutcome, QueueError> {
-        self.deleted_ms.retain(|_, deleted| now_ms < deleted.saturating_add(QUEUE_RECREATE_DELAY_MS));
+        self.deleted_ms.retain(|_, (deleted, _)| now_ms < deleted.saturating_add(QUEUE_RECREATE_DELAY_MS));
         match command {
             CatalogCommand::CreateQueue { key, fifo, requested, attributes, tags, replicas } => {
                 self.create(key, fifo, requested, attributes, tags, replicas, now_ms)
             }
-            CatalogCommand::DeleteQueue { key } => {
-                let meta = self.queues.remove(&key).ok_or(QueueError::QueueDoesNotExist)?;
-                self.deleted_ms.insert(key, now_ms);
+            CatalogCommand::DeleteQueue { key, request_id } => {
+                let Some(meta) = self.queues.remove(&key) else {
+                    return match self.deleted_ms.get(&key) {
+                        Some((_, deleted_by)) if *deleted_by == request_id => {
+                            Ok(CatalogOutcome::Deleted { partition_groups: Vec::new() })
+                        }
+                        _ => Err(QueueError::QueueDoesNotExist),
+                    };
+                };
+                self.deleted_ms.insert(key, (now_ms, request_id));
                 Ok(CatalogOutcome::Deleted { partition_groups: meta.partition_groups })
             }
             CatalogCommand::SetQueueAttributes { key, attributes } => {
@@ -349,7 +358,11 @@ mod tests {
     fn recreate_waits_sixty_seconds() {
         let mut catalog = Catalog::default();
         catalog.apply(create("q", "30"), 0).unwrap();
-        catalog.apply(CatalogCommand::DeleteQueue { key: key("q") }, 1_000).unwrap();
+        catalog.apply(CatalogCommand::DeleteQueue { key: key("q"), request_id: "r1".into() }, 1_000).unwrap();
+        let repeated = catalog.apply(CatalogCommand::DeleteQueue { key: key("q"), request_id: "r1".into() }, 1_500);
+        assert!(repeated.is_ok(), "the same DeleteQueue applied again succeeds: {repeated:?}");
+        let other = catalog.apply(CatalogCommand::DeleteQueue { key: key("q"), request_id: "r2".into() }, 1_500);
+        assert_eq!(other, Err(QueueError::QueueDoesNotExist), "another request finds no queue");
         assert_eq!(catalog.apply(create("q", "30"), 60_999), Err(QueueError::QueueDeletedRecently));
         let CatalogOutcome::Queue(meta) = catalog.apply(create("q", "30"), 61_000).unwrap() else {
             panic!("expected a queue")

@@ -90,8 +90,9 @@ pub enum PartitionCommand {
     Receive(ReceiveRequest),
     Delete { fifo: bool, handles: Vec<ReceiptHandle> },
     ChangeVisibility { fifo: bool, changes: Vec<VisibilityChange> },
-    /// PurgeQueue; the name is only for the error message.
-    Purge { queue_name: String },
+    /// PurgeQueue; the name is only for the error message. `request_id` names
+    /// the client request, so that the same command applied again succeeds.
+    Purge { queue_name: String, request_id: String },
     /// Stores a message moved from a dead-letter source queue. Applying the
     /// same `source` (group id, sequence) twice stores it once.
     MoveIn { message: NewMessage, source: (u64, u64), sent_ms: TimestampMs, source_arn: Option<String> },
@@ -183,6 +184,8 @@ pub struct Partition {
     recent_sends: ExpiringMap<String, SendOutcome>,
     attempts: BTreeMap<String, ReceiveAttempt>,
     last_purge_ms: Option<TimestampMs>,
+    /// The client request of the last purge.
+    last_purge_request: Option<String>,
     /// Messages past maxReceiveCount, by sequence, until they are moved.
     dead_letters: BTreeMap<u64, Message>,
     /// Messages moved in from a dead-letter source, by (source group, source
@@ -224,7 +227,7 @@ impl Partition {
                 let results = changes.iter().map(|change| self.change_visibility(change, now_ms)).collect();
                 Ok(PartitionOutcome::VisibilityChanged(results))
             }
-            PartitionCommand::Purge { queue_name } => self.purge(queue_name, now_ms),
+            PartitionCommand::Purge { queue_name, request_id } => self.purge(queue_name, request_id, now_ms),
             PartitionCommand::MoveIn { message, source, sent_ms, source_arn } => {
                 Ok(PartitionOutcome::Sent(vec![self.move_in(message, source, sent_ms, source_arn, now_ms)]))
             }
@@ -508,13 +511,17 @@ impl Partition {
         Ok(())
     }
 
-    fn purge(&mut self, queue_name: String, now_ms: TimestampMs) -> Result<PartitionOutcome, QueueError> {
+    fn purge(&mut self, queue_name: String, request_id: String, now_ms: TimestampMs) -> Result<PartitionOutcome, QueueError> {
+        if self.last_purge_request.as_ref() == Some(&request_id) {
+            return Ok(PartitionOutcome::Purged);
+        }
         if let Some(last) = self.last_purge_ms {
             if now_ms < last + PURGE_INTERVAL_MS {
                 return Err(QueueError::PurgeQueueInProgress(queue_name));
             }
         }
         self.last_purge_ms = Some(now_ms);
+        self.last_purge_request = Some(request_id);
         self.messages.clear();
         self.by_visibility.clear();
         Ok(PartitionOutcome::Purged)

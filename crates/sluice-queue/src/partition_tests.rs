@@ -183,11 +183,12 @@ fn change_visibility_rules() {
 fn purge_limited_to_once_a_minute() {
     let mut partition = Partition::default();
     send(&mut partition, 1, 0, false, vec![message("a", None, None, 0)]);
-    let purge = || PartitionCommand::Purge { queue_name: "q".into() };
-    assert_eq!(partition.apply(GROUP, 2, 0, purge()), Ok(PartitionOutcome::Purged));
+    let purge = |request_id: &str| PartitionCommand::Purge { queue_name: "q".into(), request_id: request_id.into() };
+    assert_eq!(partition.apply(GROUP, 2, 0, purge("r1")), Ok(PartitionOutcome::Purged));
     assert!(partition.is_empty());
-    assert_eq!(partition.apply(GROUP, 3, 59_999, purge()), Err(QueueError::PurgeQueueInProgress("q".into())));
-    assert_eq!(partition.apply(GROUP, 4, 60_000, purge()), Ok(PartitionOutcome::Purged));
+    assert_eq!(partition.apply(GROUP, 3, 10, purge("r1")), Ok(PartitionOutcome::Purged), "the same request applied again succeeds");
+    assert_eq!(partition.apply(GROUP, 4, 59_999, purge("r2")), Err(QueueError::PurgeQueueInProgress("q".into())));
+    assert_eq!(partition.apply(GROUP, 5, 60_000, purge("r3")), Ok(PartitionOutcome::Purged));
 }
 
 #[test]

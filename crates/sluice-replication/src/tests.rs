@@ -100,7 +100,7 @@ async fn deleted_queue_stays_deleted() {
         let node = Node::start(NodeConfig::new(dir.path().to_path_buf()), Box::new(NoTransport)).unwrap();
         let group_id = create_queue(&node, "q").await;
         node.propose_partition(group_id, send("a")).await.unwrap().unwrap();
-        node.propose_catalog(CatalogCommand::DeleteQueue { key: key("q") }).await.unwrap().unwrap();
+        node.propose_catalog(CatalogCommand::DeleteQueue { key: key("q"), request_id: "r1".into() }).await.unwrap().unwrap();
         assert!(node.partition(group_id).is_none(), "the partition group is removed at once");
         group_id
     };

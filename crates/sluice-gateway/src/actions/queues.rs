@@ -156,7 +156,8 @@ fn decode_token(token: &str) -> Result<String, SqsError> {
 
 pub async fn delete_queue(gateway: &Gateway, context: &RequestContext, queue_url: &str) -> Result<Response, SqsError> {
     let meta = resolve_queue(gateway, context, queue_url).await?;
-    propose_catalog(gateway, CatalogCommand::DeleteQueue { key: meta.key }).await?;
+    let command = CatalogCommand::DeleteQueue { key: meta.key, request_id: context.request_id.clone() };
+    propose_catalog(gateway, command).await?;
     Ok(Response::Empty { action: "DeleteQueue" })
 }
 
@@ -290,7 +291,7 @@ pub async fn purge_queue(gateway: &Gateway, context: &RequestContext, queue_url:
     let meta = resolve_queue(gateway, context, queue_url).await?;
     let queue_url = queue_url_of(context, &meta);
     for &group_id in &meta.partition_groups {
-        let command = PartitionCommand::Purge { queue_name: queue_url.clone() };
+        let command = PartitionCommand::Purge { queue_name: queue_url.clone(), request_id: context.request_id.clone() };
         propose_partition(gateway, group_id, command).await?;
     }
     Ok(Response::Empty { action: "PurgeQueue" })
