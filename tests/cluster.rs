@@ -593,7 +593,7 @@ async fn run_receiver(client: Client, url: String, ledger: SharedLedger, stop: A
             continue;
         }
         record_received(&ledger, &messages, "under load");
-        let keep = usize::from(round % 5 == 0);
+        let keep = usize::from(round.is_multiple_of(5));
         let to_delete = &messages[..messages.len() - keep];
         lock(&ledger)
             .delete_attempted

@@ -348,9 +348,9 @@ impl Cluster {
     pub fn last_role_change(&self, node_id: u64, group_id: u64) -> Option<RoleChange> {
         self.log_since_start(node_id)
             .iter()
+            .rev()
             .filter_map(|line| parse_role_change(line))
-            .filter(|change| change.group_id == group_id)
-            .last()
+            .find(|change| change.group_id == group_id)
     }
 
     /// Returns the leader of a Raft group as the nodes' logs show it.

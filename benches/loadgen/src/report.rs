@@ -55,7 +55,7 @@ pub fn to_json(report: &RunReport) -> Value {
             "messages": settings.messages,
             "rate_target": settings.rate,
             "interval_ms": (settings.workload == crate::options::Workload::Latency)
-                .then(|| settings.interval.as_millis() as u64),
+                .then_some(settings.interval.as_millis() as u64),
         },
         "phase": measured.label,
         "stop_reason": measured.reason.name(),

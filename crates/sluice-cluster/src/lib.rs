@@ -24,6 +24,12 @@ pub use router::{RouteError, Router};
 pub use server::serve;
 pub use transport::{GrpcTransport, NodeHandle};
 
+/// Wall-clock milliseconds, used only for reads (counts, long-poll
+/// wake-ups); writes are stamped by the Raft leader when proposed.
+pub(crate) fn now_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_millis() as u64)
+}
+
 /// Largest gRPC message a node sends or accepts: a batch of Raft messages or
 /// one snapshot chunk.
 pub const GRPC_MESSAGE_BYTES_MAX: usize = 64 << 20;

@@ -13,7 +13,7 @@ use crate::peers::Peers;
 
 /// Pause before trying again when no leader is known.
 const NO_LEADER_RETRY_DELAY: Duration = Duration::from_millis(50);
-/// Longest one attempt at one node may take, besides a receive's long poll,
+/// Maximum time of one attempt at one node, besides a receive's long poll,
 /// so that a frozen node costs one attempt, not the whole deadline.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -30,7 +30,7 @@ pub enum RouteError {
     GroupNotFound(u64),
 }
 
-/// What one attempt at one node returned.
+/// Result of one attempt at one node.
 enum Attempt<T> {
     Done(T),
     NotLeader(u64),
@@ -139,7 +139,7 @@ impl Router {
                 let Some(cell) = self.node.partition(group_id) else {
                     return Attempt::Retry(format!("group {group_id} is not open here"));
                 };
-                return Attempt::Done(cell.read().counts(crate::server::now_ms(), retention_ms));
+                return Attempt::Done(cell.read().counts(crate::now_ms(), retention_ms));
             }
             let Some(mut client) = self.peers.forward_client(target) else {
                 return Attempt::Retry(format!("node {target} has no known address"));
@@ -162,7 +162,7 @@ impl Router {
     }
 
     /// Waits until the local catalog reflects every catalog change committed
-    /// before the call, so a lookup that follows sees them.
+    /// before the call, so that a lookup after it finds them.
     pub async fn sync_catalog(&self) -> Result<(), RouteError> {
         let deadline = tokio::time::Instant::now() + self.timeout;
         loop {
@@ -201,9 +201,11 @@ impl Router {
         Fut: std::future::Future<Output = Attempt<T>>,
     {
         let deadline = tokio::time::Instant::now() + timeout;
-        let replicas = self.replicas(group_id).ok_or(RouteError::GroupNotFound(group_id))?;
-        let mut target = self.node.leader_of(group_id).unwrap_or(replicas[0]);
+        // The catalog is searched for the replicas only when no leader is
+        // known locally, which keeps the common case off the catalog lock.
+        let mut replicas: Option<Vec<u64>> = None;
         let mut tries = 0usize;
+        let mut target = self.pick_target(group_id, &mut replicas, tries)?;
         let mut last_error = String::from("no attempt made");
         loop {
             let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
@@ -222,11 +224,24 @@ impl Router {
             }
             tries += 1;
             tokio::time::sleep(NO_LEADER_RETRY_DELAY).await;
-            target = self.node.leader_of(group_id).unwrap_or(replicas[tries % replicas.len()]);
+            target = self.pick_target(group_id, &mut replicas, tries)?;
         }
     }
 
-    /// The nodes holding a group: every member for the metadata group, the
+    /// Returns the leader known locally, else the replica for try number
+    /// `tries`, looking the replicas up once and caching them in `replicas`.
+    fn pick_target(&self, group_id: u64, replicas: &mut Option<Vec<u64>>, tries: usize) -> Result<u64, RouteError> {
+        if let Some(leader_id) = self.node.leader_of(group_id) {
+            return Ok(leader_id);
+        }
+        if replicas.is_none() {
+            *replicas = Some(self.replicas(group_id).ok_or(RouteError::GroupNotFound(group_id))?);
+        }
+        let list = replicas.as_ref().expect("set above");
+        Ok(list[tries % list.len()])
+    }
+
+    /// Returns the nodes of a group: every member for the metadata group, the
     /// placement in the catalog for a partition.
     fn replicas(&self, group_id: u64) -> Option<Vec<u64>> {
         if group_id == METADATA_GROUP_ID {

@@ -2,7 +2,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use protobuf::Message as _;
 use raft::prelude::Message;
@@ -17,16 +17,12 @@ use sluice_rpc::v1::{
 use tonic::{Request, Response, Status, Streaming};
 use tracing::{info, warn};
 
-use crate::GRPC_MESSAGE_BYTES_MAX;
+use crate::{now_ms, GRPC_MESSAGE_BYTES_MAX};
 
 /// Largest snapshot message a node accepts, in bytes.
 const SNAPSHOT_BYTES_MAX: usize = 4 << 30;
-/// Longest long poll a forwarded receive may ask for (the SQS maximum is 20 s).
+/// Maximum long poll of a forwarded receive (the SQS maximum is 20 s).
 const FORWARDED_WAIT_MAX: Duration = Duration::from_secs(20);
-
-pub(crate) fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_millis() as u64)
-}
 
 /// Serves `RaftTransport` and `Forward` on `address` until `shutdown` resolves.
 pub async fn serve(

@@ -1,4 +1,4 @@
-//! Who sent a request and where it is going: region, account, host.
+//! Request context: the sender's region and account, and the host it addressed.
 
 use http::HeaderMap;
 

@@ -15,11 +15,11 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sluice_queue::{DeadLetter, PartitionCommand, QueueKey, QueueMeta};
+use sluice_queue::{DeadLetter, PartitionCommand, QueueMeta};
 use sluice_replication::{Command, Outcome};
 use tracing::{debug, warn};
 
-use crate::actions::redrive::{parse_queue_arn, queue_arn, redrive_policy};
+use crate::actions::redrive::{local_queue_by_arn, queue_arn, redrive_policy};
 use crate::http::Gateway;
 
 /// Pause between scans of the local partitions.
@@ -72,8 +72,7 @@ fn local_sources(gateway: &Gateway) -> Vec<(QueueMeta, u64)> {
 
 fn dead_letter_target(gateway: &Gateway, source: &QueueMeta) -> Option<QueueMeta> {
     let policy = redrive_policy(source)?;
-    let (region, account_id, name) = parse_queue_arn(&policy.dead_letter_target_arn)?;
-    gateway.node().catalog().queue(&QueueKey { account_id, region, name }).cloned()
+    local_queue_by_arn(gateway, &policy.dead_letter_target_arn)
 }
 
 async fn move_batch(

@@ -32,7 +32,7 @@ pub struct GatewayConfig {
     pub replication_factor: usize,
     /// Raft ids of the cluster's nodes, for placing new partitions.
     pub members: Vec<u64>,
-    /// Longest time a request waits for its proposal to be applied.
+    /// Maximum time a request waits for its proposal to be applied.
     pub proposal_timeout: Duration,
 }
 

@@ -6,7 +6,7 @@
 //!    not stored yet (after a crash or failover),
 //! 2. while the task is RUNNING, takes the next batch (`TakeForMove`, which
 //!    hides the messages from receives), stores each with an idempotent
-//!    `MoveIn` keyed by (source group, sequence), and forgets them at the source,
+//!    `MoveIn` keyed by (source group, sequence), and removes them at the source,
 //! 3. reports the count moved to the catalog.
 //!
 //! The node leading the metadata group ends tasks: COMPLETED when the
@@ -16,11 +16,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sluice_queue::{CatalogCommand, DeadLetter, MoveTask, MoveTaskStatus, PartitionCommand, PartitionOutcome, QueueMeta};
+use sluice_queue::{CatalogCommand, DeadLetter, MoveTask, MoveTaskStatus, PartitionCommand, PartitionOutcome};
 use sluice_replication::{Command, Outcome, METADATA_GROUP_ID};
 use tracing::{debug, info};
 
-use crate::actions::redrive::{parse_queue_arn, queue_arn};
+use crate::actions::redrive::{local_queue_by_arn, queue_arn};
 use crate::dead_letters::target_partition;
 use crate::http::Gateway;
 
@@ -64,13 +64,8 @@ pub async fn run_move_task_mover(gateway: Arc<Gateway>) {
     }
 }
 
-fn queue_by_arn(gateway: &Gateway, arn: &str) -> Option<QueueMeta> {
-    let (region, account_id, name) = parse_queue_arn(arn)?;
-    gateway.node().catalog().queue(&sluice_queue::QueueKey { account_id, region, name }).cloned()
-}
-
 async fn work_on(gateway: &Gateway, task: &MoveTask, budgets: &mut Budgets) -> Result<(), String> {
-    let Some(source) = queue_by_arn(gateway, &task.source_arn) else {
+    let Some(source) = local_queue_by_arn(gateway, &task.source_arn) else {
         return update(gateway, task, 0, Some(MoveTaskStatus::Failed), Some("The source queue does not exist.")).await;
     };
     let node = gateway.node();
@@ -119,14 +114,14 @@ async fn work_on(gateway: &Gateway, task: &MoveTask, budgets: &mut Budgets) -> R
     Ok(())
 }
 
-/// Stores taken messages at their destination, forgets them at the source
+/// Stores taken messages at their destination, removes them at the source
 /// and reports the count. A missing destination fails the task and puts the
 /// messages back.
 async fn deliver(gateway: &Gateway, task: &MoveTask, group_id: u64, letters: Vec<DeadLetter>) -> Result<(), String> {
     let mut moved = Vec::with_capacity(letters.len());
     for letter in letters {
         let destination_arn = task.destination_arn.clone().or_else(|| letter.source_arn.clone());
-        let Some(destination) = destination_arn.as_deref().and_then(|arn| queue_by_arn(gateway, arn)) else {
+        let Some(destination) = destination_arn.as_deref().and_then(|arn| local_queue_by_arn(gateway, arn)) else {
             let command = PartitionCommand::ReturnMoving { task: task.handle.clone() };
             let _ = gateway.router.propose(group_id, Command::Partition(command)).await;
             return update(gateway, task, moved.len() as u64, Some(MoveTaskStatus::Failed), Some("The destination queue does not exist.")).await;
@@ -181,7 +176,7 @@ async fn finish_if_done(gateway: &Gateway, task: &MoveTask) -> Result<(), String
     if task.status == MoveTaskStatus::Cancelling {
         return update(gateway, task, 0, Some(MoveTaskStatus::Cancelled), None).await;
     }
-    let Some(source) = queue_by_arn(gateway, &task.source_arn) else {
+    let Some(source) = local_queue_by_arn(gateway, &task.source_arn) else {
         return Ok(()); // the partition movers fail the task
     };
     let retention_ms = crate::actions::attribute_u64(&source, "MessageRetentionPeriod") * 1_000;

@@ -39,8 +39,8 @@ pub struct QueueMeta {
 /// A catalog change, proposed to the metadata group.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CatalogCommand {
-    /// CreateQueue. `requested` holds the attributes the client named, compared
-    /// with an existing queue's; `attributes` holds them merged with defaults.
+    /// CreateQueue. `requested` contains the attributes the client named, compared
+    /// with an existing queue's, and `attributes` contains them merged with defaults.
     /// `replicas` has one list of node ids per partition, chosen by the proposer.
     CreateQueue {
         key: QueueKey,
@@ -98,7 +98,7 @@ impl Catalog {
         self.queues.get(key)
     }
 
-    /// Every queue of every account and region.
+    /// Returns every queue of every account and region.
     pub fn queues(&self) -> impl Iterator<Item = &QueueMeta> {
         self.queues.values()
     }
@@ -115,7 +115,7 @@ impl Catalog {
             .collect()
     }
 
-    /// Every partition group with its replicas, for reopening groups at start-up.
+    /// Returns every partition group with its replicas, for reopening groups at start-up.
     pub fn all_partition_groups(&self) -> Vec<(u64, Vec<u64>)> {
         self.queues
             .values()
@@ -123,8 +123,8 @@ impl Catalog {
             .collect()
     }
 
-    /// How many partition replicas, and how many preferred leaderships, each
-    /// node holds; used to place new partitions evenly.
+    /// Counts the partition replicas and preferred leaderships of each node,
+    /// to place new partitions evenly.
     pub fn replica_load(&self) -> BTreeMap<u64, (usize, usize)> {
         let mut load: BTreeMap<u64, (usize, usize)> = BTreeMap::new();
         for replicas in self.queues.values().flat_map(|meta| meta.partition_replicas.iter()) {
@@ -139,7 +139,7 @@ impl Catalog {
         load
     }
 
-    /// The partition group ids and replicas of the queue that owns `group_id`.
+    /// Returns the replicas of the partition group `group_id`.
     pub fn replicas_of(&self, group_id: u64) -> Option<&[u64]> {
         self.queues.values().find_map(|meta| {
             let position = meta.partition_groups.iter().position(|&group| group == group_id)?;
@@ -254,10 +254,10 @@ impl Catalog {
         Ok(CatalogOutcome::MoveTask(task))
     }
 
-    /// The tasks of one source queue, most recent first.
+    /// Returns the tasks of one source queue, most recent first.
     pub fn move_tasks_of(&self, source_arn: &str) -> Vec<&MoveTask> {
         let mut tasks: Vec<&MoveTask> = self.move_tasks.values().filter(|task| task.source_arn == source_arn).collect();
-        tasks.sort_by(|left, right| right.sequence.cmp(&left.sequence));
+        tasks.sort_by_key(|task| std::cmp::Reverse(task.sequence));
         tasks
     }
 

@@ -334,7 +334,7 @@ impl Partition {
         self.dead_letters.values().take(max).map(dead_letter_of).collect()
     }
 
-    /// Whether a message visible at `now_ms` did not come from a dead-letter
+    /// Returns whether a message visible at `now_ms` did not come from a dead-letter
     /// source, so a move task without a destination cannot move it.
     pub fn has_visible_without_source(&self, now_ms: TimestampMs) -> bool {
         self.messages.values().any(|message| message.visible_at_ms <= now_ms && message.source_arn.is_none())
@@ -583,13 +583,13 @@ impl Partition {
         counts
     }
 
-    /// The earliest time after `now_ms` when a stored message becomes visible,
+    /// Returns the earliest time after `now_ms` when a stored message becomes visible,
     /// for waking long polls without sleeping in a loop.
     pub fn next_visible_ms(&self, now_ms: TimestampMs) -> Option<TimestampMs> {
         self.by_visibility.range((now_ms + 1, 0)..).next().map(|&(visible_at, _)| visible_at)
     }
 
-    /// Whether a receive at `now_ms` would find a message; used by long polls.
+    /// Returns whether a receive at `now_ms` would find a message, for long polls.
     pub fn has_visible(&self, now_ms: TimestampMs, fifo: bool) -> bool {
         if fifo {
             !self.choose_fifo(now_ms, 1).is_empty()

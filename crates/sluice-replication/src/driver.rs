@@ -5,8 +5,8 @@
 //! 2. Every group's `Ready` entries and hard state go into ONE write batch,
 //!    which is written with fsync. Nothing is sent or applied before that.
 //! 3. Messages are sent (a single-voter group has none).
-//! 4. Committed entries are applied and the waiting callers are answered.
-//!    A caller MUST NEVER be answered before its entry is applied.
+//! 4. Committed entries are applied and the waiting callers get their outcomes.
+//!    A caller MUST NEVER get an outcome before its entry is applied.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
@@ -368,7 +368,7 @@ impl Driver {
         }
     }
 
-    /// One round of steps 2 to 4 of the loop contract for every group.
+    /// Runs steps 2 to 4 of the loop contract once for every group.
     fn process_ready(&mut self) -> Result<(), StorageError> {
         let mut batch = self.store.batch();
         let mut readies = Vec::new();
@@ -567,7 +567,7 @@ impl Driver {
             return Ok(());
         };
         // A snapshot copies the whole state, so it waits for at least as many
-        // new entries as the state holds messages: the copying then costs a
+        // new entries as the state contains messages. The copying then costs a
         // bounded amount per applied entry however large the backlog grows.
         let state_size = match &group.state_machine {
             StateMachine::Catalog => 0,
@@ -590,8 +590,8 @@ impl Driver {
     }
 }
 
-/// Records a group's new leader; a node that lost leadership answers every
-/// waiting caller of that group with a retryable error, since their entries
+/// Records a group's new leader. A node that lost leadership fails every
+/// waiting caller of that group with a retryable error, because their entries
 /// may or may not commit under the new leader.
 /// Returns true when this node lost the leadership.
 fn note_leader(group_id: u64, group: &mut Group, leader_id: u64, role: StateRole, shared: &Shared) -> bool {
@@ -689,7 +689,7 @@ fn tolerate_lost_log(group_id: u64, group: &mut Group, message: &mut Message) ->
     }
 }
 
-/// Answers the ReadIndex requests whose index this node has now applied.
+/// Completes the ReadIndex requests whose index this node has now applied.
 fn answer_reads(group: &mut Group) {
     if group.reads_waiting_apply.is_empty() {
         return;

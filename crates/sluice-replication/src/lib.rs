@@ -1,4 +1,4 @@
-//! Drives every Raft group of one node: the metadata group (id 0) that holds
+//! Drives every Raft group of one node: the metadata group (id 0) that contains
 //! the queue catalog and one group per queue partition.
 //!
 //! One thread owns all `RawNode`s and runs the loop
@@ -20,7 +20,7 @@ pub use envelope::{Command, Outcome};
 pub use node::{Node, NodeConfig, PartitionCell, ProposeError, StartError};
 pub use transport::{NoTransport, Transport};
 
-/// Raft group id of the metadata group, which holds the queue catalog.
+/// Raft group id of the metadata group, which contains the queue catalog.
 pub const METADATA_GROUP_ID: u64 = 0;
 
 #[cfg(test)]

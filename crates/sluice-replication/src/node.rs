@@ -30,7 +30,7 @@ pub struct NodeConfig {
     pub tick_interval: Duration,
     /// Applied entries after which a group's state is snapshotted and its log truncated.
     pub snapshot_interval_entries: u64,
-    /// Proposals that may wait for the Raft thread before callers are told to retry.
+    /// Proposals that may wait for the Raft thread before callers get Overloaded.
     pub proposal_queue_capacity: usize,
 }
 
@@ -47,8 +47,9 @@ impl NodeConfig {
     }
 }
 
-/// Why a proposal got no outcome. None of these changed any state that the
-/// caller can observe except [`ProposeError::Storage`], after which the node stops.
+/// Reason a proposal got no outcome. The command may still be applied later
+/// (for example [`ProposeError::Dropped`] after a leader change), so callers
+/// retry only idempotent commands.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum ProposeError {
     #[error("raft group {0} does not exist on this node")]
@@ -65,7 +66,7 @@ pub enum ProposeError {
     Stopped,
 }
 
-/// Why a node could not start.
+/// Failure to start a node.
 #[derive(Debug, Error)]
 pub enum StartError {
     #[error("opening the store in {path}: {source}")]
@@ -187,12 +188,12 @@ impl Node {
         self.node_id
     }
 
-    /// The initial cluster members: the voters of the metadata group.
+    /// Returns the initial cluster members, the voters of the metadata group.
     pub fn members(&self) -> &[u64] {
         &self.members
     }
 
-    /// The leader of a group this node is a replica of, if one is known.
+    /// Returns the leader of a group this node is a replica of, if one is known.
     pub fn leader_of(&self, group_id: u64) -> Option<u64> {
         let leaders = self.shared.leaders.read().expect("leader map lock poisoned");
         leaders.get(&group_id).copied().filter(|&leader_id| leader_id != 0)
@@ -207,19 +208,19 @@ impl Node {
     }
 
     /// Proposes a command to a group this node leads and waits until it is
-    /// applied. A follower answers [`ProposeError::NotLeader`] with the leader it knows.
+    /// applied. A follower returns [`ProposeError::NotLeader`] with the leader it knows.
     pub async fn propose_command(&self, group_id: u64, command: Command) -> Result<Outcome, ProposeError> {
         let (reply, outcome) = oneshot::channel();
         self.enqueue(Request::Propose { group_id, command, reply })?;
         outcome.await.map_err(|_| ProposeError::Stopped)?
     }
 
-    /// The applied queue catalog.
+    /// Returns the applied queue catalog.
     pub fn catalog(&self) -> RwLockReadGuard<'_, Catalog> {
         self.shared.catalog.read().expect("catalog lock poisoned")
     }
 
-    /// The applied state of one partition group, if it exists on this node.
+    /// Returns the applied state of one partition group, if it exists on this node.
     pub fn partition(&self, group_id: u64) -> Option<Arc<PartitionCell>> {
         self.shared.partitions.read().expect("partition map lock poisoned").get(&group_id).cloned()
     }

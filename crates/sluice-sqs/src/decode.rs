@@ -148,10 +148,6 @@ const TAGS: MapName = MapName {
     value: "Value",
 };
 
-/// The actions of the API that decode to [`Request::Unsupported`].
-pub const UNSUPPORTED_ACTIONS: &[&str] = &[
-];
-
 impl Request {
     /// Returns the SQS action name of this request, e.g. `SendMessage`.
     pub fn action(&self) -> &str {
@@ -179,7 +175,6 @@ impl Request {
             Request::CancelMessageMoveTask { .. } => "CancelMessageMoveTask",
             Request::ListMessageMoveTasks { .. } => "ListMessageMoveTasks",
             Request::RemovePermission { .. } => "RemovePermission",
-            Request::Unsupported { action } => action,
         }
     }
 }
@@ -242,9 +237,6 @@ pub(crate) fn decode_action<P: Params>(action: &str, p: &P) -> Result<Request, S
             queue_url: queue_url(p)?,
             max_results: p.int(&MAX_RESULTS)?,
             next_token: p.string(&NEXT_TOKEN)?,
-        }),
-        unsupported if UNSUPPORTED_ACTIONS.contains(&unsupported) => Ok(Request::Unsupported {
-            action: unsupported.to_owned(),
         }),
         unknown => Err(SqsError::invalid_action(format!(
             "The action {unknown} is not valid for this endpoint."

@@ -17,7 +17,7 @@ pub mod query;
 pub mod url;
 pub mod validate;
 
-pub use decode::{decode_request, UNSUPPORTED_ACTIONS};
+pub use decode::decode_request;
 pub use digest::{md5_of_body, md5_of_message_attributes, md5_of_message_system_attributes};
 pub use encode::{encode_error, encode_response, EncodedResponse};
 pub use error::{ErrorCode, ErrorSpec, SqsError};

@@ -100,8 +100,6 @@ pub enum Request {
     StartMessageMoveTask { source_arn: String, destination_arn: Option<String>, max_number_of_messages_per_second: Option<i32> },
     CancelMessageMoveTask { task_handle: String },
     ListMessageMoveTasks { source_arn: String, max_results: Option<i32> },
-    /// A known SQS action that this server does not implement yet.
-    Unsupported { action: String },
 }
 
 /// The result of one successfully sent message.

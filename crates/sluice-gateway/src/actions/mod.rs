@@ -73,9 +73,6 @@ pub async fn dispatch(gateway: &Gateway, context: &RequestContext, request: Requ
         Request::ListDeadLetterSourceQueues { queue_url, max_results, next_token } => {
             queues::list_dead_letter_source_queues(gateway, context, &queue_url, max_results, next_token).await
         }
-        Request::Unsupported { action } => Err(SqsError::unsupported_operation(format!(
-            "{action} is not supported by this version of Sluice."
-        ))),
     }
 }
 

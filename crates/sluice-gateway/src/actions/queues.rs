@@ -107,8 +107,8 @@ pub async fn list_queues(
     Ok(Response::ListQueues { queue_urls, next_token })
 }
 
-/// One page of queue URLs and the token of the next page. AWS returns a
-/// NextToken only when MaxResults was given and more queues remain.
+/// Returns one page of queue URLs and the token of the next page. AWS returns
+/// a NextToken only when MaxResults was given and more queues remain.
 fn paginate(context: &RequestContext, queues: &[&QueueMeta], max_results: Option<i32>) -> (Vec<String>, Option<String>) {
     let page_size = max_results.unwrap_or(sluice_sqs::limits::LIST_QUEUES_RESULTS_MAX) as usize;
     let page = &queues[..queues.len().min(page_size)];
@@ -204,7 +204,7 @@ const KMS_DATA_KEY_REUSE_S_DEFAULT: &str = "300";
 /// KMS key in `requested` turns SSE-SQS off and gets a data key reuse period,
 /// and turning SSE-SQS on removes the KMS settings. The result goes into
 /// `attributes`, the values to store.
-// NOTE: the error for naming both at once is a best guess of AWS's answer.
+// NOTE: the error for naming both at once is a best guess of AWS's response.
 fn normalize_encryption(
     requested: &AttributeMap,
     attributes: &mut AttributeMap,

@@ -2,7 +2,9 @@
 //! RedriveAllowPolicy.
 
 use serde_json::Value;
-use sluice_queue::QueueMeta;
+use sluice_queue::{QueueKey, QueueMeta};
+
+use crate::http::Gateway;
 
 /// A parsed RedrivePolicy attribute.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -11,7 +13,7 @@ pub struct RedrivePolicy {
     pub max_receive_count: u32,
 }
 
-/// The queue's RedrivePolicy, if it has a valid one. `maxReceiveCount` may be
+/// Returns the queue's RedrivePolicy, if it has a valid one. `maxReceiveCount` may be
 /// a JSON number or a string, as AWS accepts both.
 pub fn redrive_policy(meta: &QueueMeta) -> Option<RedrivePolicy> {
     let text = meta.attributes.get("RedrivePolicy").filter(|text| !text.is_empty())?;
@@ -25,14 +27,20 @@ pub fn redrive_policy(meta: &QueueMeta) -> Option<RedrivePolicy> {
     Some(RedrivePolicy { dead_letter_target_arn, max_receive_count: u32::try_from(max_receive_count).ok()? })
 }
 
-/// The (region, account id, name) of the deadLetterTargetArn in a
+/// Returns the (region, account id, name) of the deadLetterTargetArn in a
 /// RedrivePolicy document.
 pub fn redrive_policy_target(text: &str) -> Option<(String, String, String)> {
     let value: Value = serde_json::from_str(text).ok()?;
     parse_queue_arn(value.get("deadLetterTargetArn")?.as_str()?)
 }
 
-/// The queue's ARN: `arn:aws:sqs:<region>:<account>:<name>`.
+/// Finds a queue by its ARN in this node's applied catalog.
+pub fn local_queue_by_arn(gateway: &Gateway, arn: &str) -> Option<QueueMeta> {
+    let (region, account_id, name) = parse_queue_arn(arn)?;
+    gateway.node().catalog().queue(&QueueKey { account_id, region, name }).cloned()
+}
+
+/// Returns the queue's ARN: `arn:aws:sqs:<region>:<account>:<name>`.
 pub fn queue_arn(meta: &QueueMeta) -> String {
     format!("arn:aws:sqs:{}:{}:{}", meta.key.region, meta.key.account_id, meta.key.name)
 }
@@ -51,7 +59,7 @@ pub fn parse_queue_arn(arn: &str) -> Option<(String, String, String)> {
     Some((region.to_string(), account_id.to_string(), name.to_string()))
 }
 
-/// Whether the target queue's RedriveAllowPolicy lets `source_arn` use it as
+/// Returns whether the target queue's RedriveAllowPolicy lets `source_arn` use it as
 /// a dead-letter queue. No policy, or `allowAll`, allows every source.
 pub fn redrive_allowed(target: &QueueMeta, source_arn: &str) -> bool {
     let Some(text) = target.attributes.get("RedriveAllowPolicy").filter(|text| !text.is_empty()) else {
