@@ -46,7 +46,6 @@ impl<K: Ord + Clone, V> ExpiringMap<K, V> {
         }
     }
 
-    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.entries.len()
     }

@@ -5,7 +5,8 @@
 //!   tags, the Raft group of each partition).
 //! - [`Partition`]: the messages of one queue partition and their receipt state.
 //!
-//! Architecture invariant: no I/O and no clock. Time arrives as `now_ms`, the
+//! Architecture invariant: no I/O and no clock. Message records go through
+//! the [`MessageStore`] trait, which a node implements over RocksDB. Time arrives as `now_ms`, the
 //! wall-clock milliseconds that the Raft leader stamped on the entry when it
 //! proposed it, so every replica that applies the same log reaches the same
 //! state.
@@ -17,6 +18,7 @@ mod move_tasks;
 mod partition;
 mod placement;
 mod receipt;
+mod store;
 
 pub use catalog::{Catalog, CatalogCommand, CatalogOutcome, QueueKey, QueueMeta};
 pub use error::QueueError;
@@ -27,6 +29,7 @@ pub use partition::{
 };
 pub use placement::place_partitions;
 pub use receipt::ReceiptHandle;
+pub use store::{MemoryStore, MessageStore, StoredMessage};
 
 /// Milliseconds since the Unix epoch, as stamped by the Raft leader.
 pub type TimestampMs = u64;

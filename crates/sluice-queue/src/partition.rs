@@ -1,31 +1,47 @@
 //! The messages of one queue partition and their receipt state, applied from
 //! the partition's Raft log.
 //!
-//! Every message is indexed twice: by sequence number (send order, which is
-//! FIFO order and also the order of `sent_ms`) and by the time it becomes
-//! visible. A message is in flight when it has a receipt and its visibility
-//! deadline is in the future, and delayed when it has no receipt yet and its
-//! delay has not passed.
+//! Bodies and attributes live in a [`MessageStore`]; the partition keeps an
+//! index in memory whose size follows what is unusual, not the backlog:
+//! - `fresh`: runs of sequence numbers of messages that are visible and were
+//!   never received. A backlog of sent messages is one run.
+//! - `tracked`: messages received at least once or waiting out a delay, with
+//!   their receipt state, also indexed by the time they become visible.
+//! - `sent_runs`: send times by runs of sequence numbers, for retention.
+//! - FIFO queues also keep the message group of every message.
+//!
+//! Sequence numbers follow send order, which is FIFO order. A message is in
+//! flight when it has a receipt and its visibility deadline is in the
+//! future, and delayed when it has no receipt yet and its delay has not
+//! passed.
+//!
+//! Nothing the partition decides depends on what the store returns: reads
+//! only fill in responses. Every write is a put of a record that never
+//! changes, or a delete. Replaying log entries over a store that is already
+//! ahead of the index, after a restart or a snapshot install, therefore
+//! reaches the same index and the same records.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use serde::{Deserialize, Serialize};
 
 use crate::expiring::ExpiringMap;
+use crate::store::{MemoryStore, MessageStore, StoredMessage};
 use crate::{QueueError, ReceiptHandle, TimestampMs, DEDUPLICATION_INTERVAL_MS, PURGE_INTERVAL_MS};
 
 /// How long a partition remembers a message moved in from a dead-letter
 /// source; a mover retries within seconds, far inside this window.
 const MOVED_IN_MEMORY_MS: u64 = 60 * 60 * 1000;
 
-/// How long a partition remembers the message id of a send, so that the same
-/// command proposed again while a request is retried is stored once. It is
-/// longer than a request's whole routing deadline.
+/// How long a partition remembers a send command by its first message id, so
+/// that the same command proposed again while a request is retried is
+/// stored once. It is longer than a request's whole routing deadline.
 const RECENT_SEND_MEMORY_MS: u64 = 60 * 1000;
 
-/// How many expired messages one command removes at most, so that a command
-/// applied after a long pause does a bounded amount of work.
-const EXPIRED_REMOVED_PER_COMMAND_MAX: usize = 1_000;
+/// Messages sent within this many milliseconds of the first message of a
+/// run share one entry of `sent_runs`, so retention may remove a message up
+/// to this much later than its exact expiry.
+const SENT_RUN_MS: u64 = 1_000;
 
 /// A message to store, with everything the gateway resolved before proposing it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,21 +57,6 @@ pub struct NewMessage {
     pub deduplication_id: Option<String>,
     /// The message's delay, or the queue's default delay.
     pub delay_ms: u64,
-}
-
-/// One stored message.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-struct Message {
-    new: NewMessage,
-    sequence: u64,
-    sent_ms: TimestampMs,
-    visible_at_ms: TimestampMs,
-    receive_count: u32,
-    first_receive_ms: Option<TimestampMs>,
-    /// Log index of the receive that issued the current receipt handle.
-    receipt_nonce: Option<u64>,
-    /// For a message moved here from a dead-letter source: the source queue's ARN.
-    source_arn: Option<String>,
 }
 
 /// ReceiveMessage, after the gateway resolved queue defaults.
@@ -167,39 +168,255 @@ struct ReceiveAttempt {
     handles: Vec<ReceiptHandle>,
 }
 
-/// The partition state machine.
+
+/// Receipt state of a message that was received or delayed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct Tracked {
+    visible_at_ms: TimestampMs,
+    receive_count: u32,
+    first_receive_ms: Option<TimestampMs>,
+    /// Log index of the receive that issued the current receipt handle.
+    receipt_nonce: Option<u64>,
+}
+
+/// The in-memory state of a message taken out of reach of receives, so that
+/// it can be put back.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct Unlinked {
+    /// `None` for a message that was fresh.
+    tracked: Option<Tracked>,
+    group: Option<String>,
+    from_source: bool,
+}
+
+/// Send times of the messages from `first_sequence` up to the next run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct SentRun {
+    first_sequence: u64,
+    start_ms: TimestampMs,
+    /// The latest send time in the run; the whole run expires with it.
+    latest_ms: TimestampMs,
+}
+
+/// The outcomes of a recent send command.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+enum RecentSend {
+    /// Every message was stored, in order, from this sequence number on.
+    Stored { first_sequence: u64 },
+    Outcomes(Vec<SendOutcome>),
+}
+
+impl RecentSend {
+    fn of(outcomes: &[SendOutcome], ids: &[String]) -> RecentSend {
+        let first_sequence = outcomes.first().map_or(0, |outcome| outcome.sequence);
+        let in_order = outcomes
+            .iter()
+            .zip(ids)
+            .enumerate()
+            .all(|(i, (outcome, id))| outcome.sequence == first_sequence + i as u64 && outcome.message_id == *id);
+        if in_order {
+            RecentSend::Stored { first_sequence }
+        } else {
+            RecentSend::Outcomes(outcomes.to_vec())
+        }
+    }
+
+    fn outcomes(&self, messages: &[NewMessage]) -> Vec<SendOutcome> {
+        match self {
+            RecentSend::Stored { first_sequence } => messages
+                .iter()
+                .enumerate()
+                .map(|(i, message)| SendOutcome { message_id: message.message_id.clone(), sequence: first_sequence + i as u64 })
+                .collect(),
+            RecentSend::Outcomes(outcomes) => outcomes.clone(),
+        }
+    }
+}
+
+/// The index of a partition: everything but the message records.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Partition {
+struct Index {
     /// The latest leader timestamp applied; time never runs backwards here even
     /// if a new leader's clock is behind the old one's.
     clock_ms: TimestampMs,
     next_sequence: u64,
-    messages: BTreeMap<u64, Message>,
-    /// (visible_at_ms, sequence) of every stored message.
+    /// Runs `start -> end` (exclusive) of fresh messages: visible since they
+    /// were stored and never received.
+    fresh: BTreeMap<u64, u64>,
+    fresh_count: u64,
+    /// Messages that were received or delayed, by sequence.
+    tracked: BTreeMap<u64, Tracked>,
+    /// (visible_at_ms, sequence) of every tracked message.
     by_visibility: BTreeSet<(TimestampMs, u64)>,
+    /// Send times of the fresh and tracked messages.
+    sent_runs: Vec<SentRun>,
+    /// FIFO queues: the message group of every fresh and tracked message.
+    fifo_groups: BTreeMap<u64, String>,
+    /// Fresh and tracked messages moved in from a dead-letter source.
+    from_source: BTreeSet<u64>,
     deduplication: ExpiringMap<String, SendOutcome>,
-    /// Outcomes of recent sends by message id. The gateway makes one id per
-    /// request, so a command proposed again after a failover (same id) is
-    /// stored once.
-    recent_sends: ExpiringMap<String, SendOutcome>,
+    /// Recent send commands by the id of their first message. The gateway
+    /// makes new ids for every request, so a command proposed again after a
+    /// failover (same ids) is stored once.
+    recent_sends: ExpiringMap<String, RecentSend>,
     attempts: BTreeMap<String, ReceiveAttempt>,
     last_purge_ms: Option<TimestampMs>,
     /// The client request of the last purge.
     last_purge_request: Option<String>,
-    /// Messages past maxReceiveCount, by sequence, until they are moved.
-    dead_letters: BTreeMap<u64, Message>,
+    /// Messages past maxReceiveCount, until they are moved.
+    dead_letters: BTreeMap<u64, Unlinked>,
     /// Messages moved in from a dead-letter source, by (source group, source
     /// sequence), so that a repeated move stores nothing twice.
     moved_in: ExpiringMap<(u64, u64), SendOutcome>,
-    /// Messages taken by move tasks, by sequence, with the task's handle.
-    moving: BTreeMap<u64, (String, Message)>,
+    /// Messages taken by move tasks, with the task's handle.
+    moving: BTreeMap<u64, (String, Unlinked)>,
+}
+
+/// The partition state machine: the in-memory index and the store of its
+/// message records.
+pub struct Partition {
+    index: Index,
+    store: Box<dyn MessageStore>,
+}
+
+impl Default for Partition {
+    fn default() -> Self {
+        Partition::new(Box::new(MemoryStore::default()))
+    }
+}
+
+impl PartialEq for Partition {
+    /// Compares the indexes; the records follow from them.
+    fn eq(&self, other: &Self) -> bool {
+        self.index == other.index
+    }
+}
+
+impl std::fmt::Debug for Partition {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.debug_struct("Partition").field("index", &self.index).finish_non_exhaustive()
+    }
 }
 
 impl Partition {
-    /// Applies one committed command. `group_id` and `index` (the entry's Raft
-    /// log index) go into receipt handles; `now_ms` is the leader's stamp.
+    /// An empty partition over `store`, which should hold no records of it.
+    pub fn new(store: Box<dyn MessageStore>) -> Partition {
+        Partition { index: Index::default(), store }
+    }
+
+    /// Encodes the index for a snapshot; the records are in the store.
+    pub fn encode_index(&self) -> Vec<u8> {
+        bincode::serialize(&self.index).expect("encoding a partition index cannot fail")
+    }
+
+    /// A partition from an index encoded by [`Partition::encode_index`] and the
+    /// store that holds its records as of that index or later.
+    pub fn decode_index(bytes: &[u8], store: Box<dyn MessageStore>) -> Result<Partition, String> {
+        let index = bincode::deserialize(bytes).map_err(|error| format!("partition index: {error}"))?;
+        Ok(Partition { index, store })
+    }
+
+    /// Applies one committed command. `group_id` and `index` (the entry's
+    /// Raft log index) go into receipt handles; `now_ms` is the leader's
+    /// stamp. The command's writes may stay buffered in the store until
+    /// [`Partition::flush`].
     pub fn apply(
         &mut self,
+        group_id: u64,
+        index: u64,
+        now_ms: TimestampMs,
+        command: PartitionCommand,
+    ) -> Result<PartitionOutcome, QueueError> {
+        self.index.apply(&mut *self.store, group_id, index, now_ms, command)
+    }
+
+    /// Writes the records of the commands applied so far to the store.
+    pub fn flush(&mut self) -> Result<(), String> {
+        self.store.flush()
+    }
+
+    /// Messages set aside for the dead-letter queue, oldest first.
+    pub fn dead_letters(&self, max: usize) -> Vec<DeadLetter> {
+        let sequences = self.index.dead_letters.keys().take(max);
+        sequences.filter_map(|&sequence| dead_letter_of(&*self.store, sequence)).collect()
+    }
+
+    /// Messages that the move task `task` took and has not stored yet.
+    pub fn moving_for(&self, task: &str, max: usize) -> Vec<DeadLetter> {
+        let sequences = self.index.moving.iter().filter(|(_, (owner, _))| owner == task).take(max);
+        sequences.filter_map(|(&sequence, _)| dead_letter_of(&*self.store, sequence)).collect()
+    }
+
+    /// Returns whether a message visible at `now_ms` did not come from a dead-letter
+    /// source, so a move task without a destination cannot move it.
+    pub fn has_visible_without_source(&self, now_ms: TimestampMs) -> bool {
+        let index = &self.index;
+        let fresh = index.fresh.iter().any(|(&start, &end)| index.from_source.range(start..end).count() < (end - start) as usize);
+        fresh || index.tracked.iter().any(|(sequence, tracked)| tracked.visible_at_ms <= now_ms && !index.from_source.contains(sequence))
+    }
+
+    /// Approximate counts at `now_ms`, leaving out messages past retention.
+    pub fn counts(&self, now_ms: TimestampMs, retention_ms: u64) -> Counts {
+        let index = &self.index;
+        let cutoff = index.expiry_cutoff(now_ms, retention_ms);
+        let expired_fresh: u64 = index.fresh.range(..cutoff).map(|(&start, &end)| end.min(cutoff) - start).sum();
+        let mut counts = Counts { visible: index.fresh_count - expired_fresh, ..Counts::default() };
+        for tracked in index.tracked.range(cutoff..).map(|(_, tracked)| tracked) {
+            if tracked.visible_at_ms <= now_ms {
+                counts.visible += 1;
+            } else if tracked.receipt_nonce.is_some() {
+                counts.in_flight += 1;
+            } else {
+                counts.delayed += 1;
+            }
+        }
+        counts
+    }
+
+    /// Returns the earliest time after `now_ms` when a stored message becomes visible,
+    /// for waking long polls without sleeping in a loop.
+    pub fn next_visible_ms(&self, now_ms: TimestampMs) -> Option<TimestampMs> {
+        self.index.by_visibility.range((now_ms + 1, 0)..).next().map(|&(visible_at, _)| visible_at)
+    }
+
+    /// Returns whether a receive at `now_ms` would find a message, for long polls.
+    pub fn has_visible(&self, now_ms: TimestampMs, fifo: bool) -> bool {
+        if fifo {
+            !self.index.choose_fifo(now_ms, 1).is_empty()
+        } else {
+            self.index.fresh_count > 0 || self.index.by_visibility.range(..=(now_ms, u64::MAX)).next().is_some()
+        }
+    }
+
+    /// Messages within reach of receives: visible, in flight or delayed.
+    pub fn len(&self) -> usize {
+        self.index.fresh_count as usize + self.index.tracked.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Entries of the in-memory index, a measure of how much a snapshot of it costs.
+    pub fn index_entries(&self) -> usize {
+        let index = &self.index;
+        index.fresh.len()
+            + index.tracked.len()
+            + index.sent_runs.len()
+            + index.fifo_groups.len()
+            + index.from_source.len()
+            + index.deduplication.len()
+            + index.recent_sends.len()
+            + index.moved_in.len()
+            + index.dead_letters.len()
+            + index.moving.len()
+    }
+}
+
+impl Index {
+    fn apply(
+        &mut self,
+        store: &mut dyn MessageStore,
         group_id: u64,
         index: u64,
         now_ms: TimestampMs,
@@ -210,55 +427,76 @@ impl Partition {
         self.forget_expired_ids(now_ms);
         match command {
             PartitionCommand::Send { fifo, deduplicate_per_group, messages } => {
-                let sent = messages
-                    .into_iter()
-                    .map(|message| self.send(fifo, deduplicate_per_group, message, now_ms))
-                    .collect();
-                Ok(PartitionOutcome::Sent(sent))
+                Ok(PartitionOutcome::Sent(self.send_all(store, fifo, deduplicate_per_group, messages, now_ms)))
             }
             PartitionCommand::Receive(request) => {
-                Ok(PartitionOutcome::Received(self.receive(group_id, index, now_ms, &request)))
+                Ok(PartitionOutcome::Received(self.receive(&mut *store, group_id, index, now_ms, &request)))
             }
             PartitionCommand::Delete { fifo, handles } => {
-                let results = handles.iter().map(|handle| self.delete(fifo, handle, now_ms)).collect();
+                let results = handles.iter().map(|handle| self.delete(store, fifo, handle, now_ms)).collect();
                 Ok(PartitionOutcome::Deleted(results))
             }
             PartitionCommand::ChangeVisibility { changes, .. } => {
                 let results = changes.iter().map(|change| self.change_visibility(change, now_ms)).collect();
                 Ok(PartitionOutcome::VisibilityChanged(results))
             }
-            PartitionCommand::Purge { queue_name, request_id } => self.purge(queue_name, request_id, now_ms),
+            PartitionCommand::Purge { queue_name, request_id } => self.purge(store, queue_name, request_id, now_ms),
             PartitionCommand::MoveIn { message, source, sent_ms, source_arn } => {
-                Ok(PartitionOutcome::Sent(vec![self.move_in(message, source, sent_ms, source_arn, now_ms)]))
+                Ok(PartitionOutcome::Sent(vec![self.move_in(store, message, source, sent_ms, source_arn, now_ms)]))
             }
             PartitionCommand::DeadLettered { sequences } => {
                 for sequence in sequences {
-                    self.dead_letters.remove(&sequence);
-                    self.moving.remove(&sequence);
+                    let held = self.dead_letters.remove(&sequence).is_some() || self.moving.remove(&sequence).is_some();
+                    if held {
+                        store.delete(sequence);
+                    }
                 }
                 Ok(PartitionOutcome::DeadLettered)
             }
             PartitionCommand::TakeForMove { task, max, require_source } => {
-                Ok(PartitionOutcome::Taken(self.take_for_move(task, max as usize, require_source, now_ms)))
+                Ok(PartitionOutcome::Taken(self.take_for_move(&*store, task, max as usize, require_source, now_ms)))
             }
             PartitionCommand::ReturnMoving { task } => {
                 let returned: Vec<u64> =
                     self.moving.iter().filter(|(_, (owner, _))| *owner == task).map(|(&sequence, _)| sequence).collect();
                 for sequence in returned {
-                    let (_, mut message) = self.moving.remove(&sequence).expect("listed above");
-                    message.visible_at_ms = now_ms;
-                    self.by_visibility.insert((now_ms, sequence));
-                    self.messages.insert(sequence, message);
+                    let (_, unlinked) = self.moving.remove(&sequence).expect("listed above");
+                    self.relink(sequence, unlinked, now_ms);
                 }
                 Ok(PartitionOutcome::DeadLettered)
             }
         }
     }
 
-    fn send(&mut self, fifo: bool, per_group: bool, new: NewMessage, now_ms: TimestampMs) -> SendOutcome {
-        if let Some(previous) = self.recent_sends.get(&new.message_id) {
-            return previous.clone();
+    fn send_all(
+        &mut self,
+        store: &mut dyn MessageStore,
+        fifo: bool,
+        per_group: bool,
+        messages: Vec<NewMessage>,
+        now_ms: TimestampMs,
+    ) -> Vec<SendOutcome> {
+        let Some(key) = messages.first().map(|message| message.message_id.clone()) else {
+            return Vec::new();
+        };
+        if let Some(previous) = self.recent_sends.get(&key) {
+            return previous.outcomes(&messages);
         }
+        let ids: Vec<String> = messages.iter().map(|message| message.message_id.clone()).collect();
+        let sent: Vec<SendOutcome> =
+            messages.into_iter().map(|message| self.send(store, fifo, per_group, message, now_ms)).collect();
+        self.recent_sends.insert(key, RecentSend::of(&sent, &ids), now_ms + RECENT_SEND_MEMORY_MS);
+        sent
+    }
+
+    fn send(
+        &mut self,
+        store: &mut dyn MessageStore,
+        fifo: bool,
+        per_group: bool,
+        new: NewMessage,
+        now_ms: TimestampMs,
+    ) -> SendOutcome {
         let dedup_key = match (&new.deduplication_id, fifo) {
             (Some(id), true) if per_group => {
                 Some(format!("{}\u{0}{}", new.group_id.as_deref().unwrap_or_default(), id))
@@ -271,28 +509,22 @@ impl Partition {
                 return previous.clone();
             }
         }
-
         let sequence = self.next_sequence;
         self.next_sequence += 1;
         let outcome = SendOutcome { message_id: new.message_id.clone(), sequence };
         if let Some(key) = dedup_key {
-            let expires_ms = now_ms + DEDUPLICATION_INTERVAL_MS;
-            self.deduplication.insert(key, outcome.clone(), expires_ms);
+            self.deduplication.insert(key, outcome.clone(), now_ms + DEDUPLICATION_INTERVAL_MS);
         }
-        self.recent_sends.insert(new.message_id.clone(), outcome.clone(), now_ms + RECENT_SEND_MEMORY_MS);
-        let visible_at_ms = now_ms + new.delay_ms;
-        self.by_visibility.insert((visible_at_ms, sequence));
-        let message = Message {
-            new,
-            sequence,
-            sent_ms: now_ms,
-            visible_at_ms,
-            receive_count: 0,
-            first_receive_ms: None,
-            receipt_nonce: None,
-            source_arn: None,
-        };
-        self.messages.insert(sequence, message);
+        if new.delay_ms == 0 {
+            self.add_fresh(sequence);
+        } else {
+            self.track(sequence, Tracked { visible_at_ms: now_ms + new.delay_ms, ..Tracked::default() });
+        }
+        if fifo {
+            self.fifo_groups.insert(sequence, new.group_id.clone().unwrap_or_default());
+        }
+        self.note_sent(sequence, now_ms);
+        store.put(sequence, &StoredMessage { message: new, sent_ms: now_ms, source_arn: None });
         outcome
     }
 
@@ -300,6 +532,7 @@ impl Partition {
     /// SentTimestamp; a repeat of the same move returns the first outcome.
     fn move_in(
         &mut self,
+        store: &mut dyn MessageStore,
         new: NewMessage,
         source: (u64, u64),
         sent_ms: TimestampMs,
@@ -312,75 +545,60 @@ impl Partition {
         let sequence = self.next_sequence;
         self.next_sequence += 1;
         let outcome = SendOutcome { message_id: new.message_id.clone(), sequence };
-        let expires_ms = now_ms + MOVED_IN_MEMORY_MS;
-        self.moved_in.insert(source, outcome.clone(), expires_ms);
-        self.by_visibility.insert((now_ms, sequence));
-        let message = Message {
-            new,
-            sequence,
-            sent_ms,
-            visible_at_ms: now_ms,
-            receive_count: 0,
-            first_receive_ms: None,
-            receipt_nonce: None,
-            source_arn,
-        };
-        self.messages.insert(sequence, message);
+        self.moved_in.insert(source, outcome.clone(), now_ms + MOVED_IN_MEMORY_MS);
+        self.add_fresh(sequence);
+        if let Some(group) = &new.group_id {
+            self.fifo_groups.insert(sequence, group.clone());
+        }
+        if source_arn.is_some() {
+            self.from_source.insert(sequence);
+        }
+        self.note_sent(sequence, sent_ms);
+        store.put(sequence, &StoredMessage { message: new, sent_ms, source_arn });
         outcome
     }
 
-    /// Messages set aside for the dead-letter queue, oldest first.
-    pub fn dead_letters(&self, max: usize) -> Vec<DeadLetter> {
-        self.dead_letters.values().take(max).map(dead_letter_of).collect()
-    }
-
-    /// Returns whether a message visible at `now_ms` did not come from a dead-letter
-    /// source, so a move task without a destination cannot move it.
-    pub fn has_visible_without_source(&self, now_ms: TimestampMs) -> bool {
-        self.messages.values().any(|message| message.visible_at_ms <= now_ms && message.source_arn.is_none())
-    }
-
-    /// Messages that the move task `task` took and has not stored yet.
-    pub fn moving_for(&self, task: &str, max: usize) -> Vec<DeadLetter> {
-        self.moving.values().filter(|(owner, _)| owner == task).take(max).map(|(_, message)| dead_letter_of(message)).collect()
-    }
-
-    fn take_for_move(&mut self, task: String, max: usize, require_source: bool, now_ms: TimestampMs) -> Vec<DeadLetter> {
-        let taken: Vec<u64> = self
-            .messages
-            .values()
-            .filter(|message| message.visible_at_ms <= now_ms && (!require_source || message.source_arn.is_some()))
-            .take(max)
-            .map(|message| message.sequence)
-            .collect();
+    fn take_for_move(
+        &mut self,
+        store: &dyn MessageStore,
+        task: String,
+        max: usize,
+        require_source: bool,
+        now_ms: TimestampMs,
+    ) -> Vec<DeadLetter> {
+        let taken: Vec<u64> = if require_source {
+            self.from_source.iter().copied().filter(|&sequence| self.is_visible(sequence, now_ms)).take(max).collect()
+        } else {
+            self.visible_in_order(now_ms, max)
+        };
         let mut letters = Vec::with_capacity(taken.len());
         for sequence in taken {
-            let message = self.messages.remove(&sequence).expect("listed above");
-            self.by_visibility.remove(&(message.visible_at_ms, sequence));
-            letters.push(dead_letter_of(&message));
-            self.moving.insert(sequence, (task.clone(), message));
+            let unlinked = self.unlink(sequence).expect("chosen message must be stored");
+            letters.extend(dead_letter_of(store, sequence));
+            self.moving.insert(sequence, (task.clone(), unlinked));
         }
         letters
     }
 
     fn receive(
         &mut self,
+        store: &mut dyn MessageStore,
         group_id: u64,
         index: u64,
         now_ms: TimestampMs,
         request: &ReceiveRequest,
     ) -> Vec<MessageView> {
-        self.remove_expired(now_ms, request.retention_ms);
-        if let Some(views) = self.repeat_attempt(request, now_ms) {
+        self.remove_expired(store, now_ms, request.retention_ms);
+        if let Some(views) = self.repeat_attempt(&*store, request, now_ms) {
             return views;
         }
         // Messages past maxReceiveCount are set aside instead of delivered, so
         // choosing repeats until the request is filled or nothing is left.
         let max = request.max_messages as usize;
-        let mut views: Vec<MessageView> = Vec::with_capacity(max);
+        let mut handles: Vec<ReceiptHandle> = Vec::with_capacity(max);
         let mut delivered: HashSet<u64> = HashSet::new();
         loop {
-            let wanted = max - views.len();
+            let wanted = max - handles.len();
             if wanted == 0 {
                 break;
             }
@@ -392,21 +610,24 @@ impl Partition {
             }
             let mut set_aside_any = false;
             for sequence in chosen {
-                let received = self.messages.get(&sequence).expect("chosen message must exist").receive_count;
-                if request.max_receive_count.is_some_and(|max_receives| received >= max_receives) {
-                    self.set_aside(sequence);
+                let previous = self.tracked.get(&sequence).copied().unwrap_or_default();
+                if request.max_receive_count.is_some_and(|max_receives| previous.receive_count >= max_receives) {
+                    let unlinked = self.unlink(sequence).expect("chosen message must be stored");
+                    self.dead_letters.insert(sequence, unlinked);
                     set_aside_any = true;
                     continue;
                 }
-                let message = self.messages.get_mut(&sequence).expect("chosen message must exist");
-                self.by_visibility.remove(&(message.visible_at_ms, sequence));
-                message.visible_at_ms = now_ms + request.visibility_timeout_ms;
-                message.receive_count += 1;
-                message.first_receive_ms.get_or_insert(now_ms);
-                message.receipt_nonce = Some(index);
-                self.by_visibility.insert((message.visible_at_ms, sequence));
-                let handle = ReceiptHandle { group_id, sequence, nonce: index };
-                views.push(view_of(message, handle));
+                if !self.remove_fresh(sequence) {
+                    self.by_visibility.remove(&(previous.visible_at_ms, sequence));
+                }
+                let received = Tracked {
+                    visible_at_ms: now_ms + request.visibility_timeout_ms,
+                    receive_count: previous.receive_count + 1,
+                    first_receive_ms: Some(previous.first_receive_ms.unwrap_or(now_ms)),
+                    receipt_nonce: Some(index),
+                };
+                self.track(sequence, received);
+                handles.push(ReceiptHandle { group_id, sequence, nonce: index });
                 delivered.insert(sequence);
             }
             if !set_aside_any {
@@ -414,104 +635,128 @@ impl Partition {
             }
         }
         if let (true, Some(attempt_id)) = (request.fifo, &request.attempt_id) {
-            let attempt = ReceiveAttempt {
-                expires_ms: now_ms + DEDUPLICATION_INTERVAL_MS,
-                handles: views.iter().map(|view| view.receipt_handle).collect(),
-            };
+            let attempt = ReceiveAttempt { expires_ms: now_ms + DEDUPLICATION_INTERVAL_MS, handles: handles.clone() };
             self.attempts.insert(attempt_id.clone(), attempt);
         }
-        views
+        // A record can be missing only while entries are replayed over a
+        // store that is ahead of the index; nobody waits for those replies.
+        handles.into_iter().filter_map(|handle| self.view(&*store, handle)).collect()
     }
 
     /// Returns the messages of an earlier receive with the same
     /// ReceiveRequestAttemptId while all of them are still in flight under it.
-    fn repeat_attempt(&self, request: &ReceiveRequest, now_ms: TimestampMs) -> Option<Vec<MessageView>> {
+    fn repeat_attempt(&self, store: &dyn MessageStore, request: &ReceiveRequest, now_ms: TimestampMs) -> Option<Vec<MessageView>> {
         let attempt = self.attempts.get(request.attempt_id.as_ref()?)?;
         if !request.fifo {
             return None;
         }
         let mut views = Vec::with_capacity(attempt.handles.len());
         for handle in &attempt.handles {
-            let message = self.messages.get(&handle.sequence)?;
-            if message.receipt_nonce != Some(handle.nonce) || message.visible_at_ms <= now_ms {
+            let tracked = self.tracked.get(&handle.sequence)?;
+            if tracked.receipt_nonce != Some(handle.nonce) || tracked.visible_at_ms <= now_ms {
                 return None;
             }
-            views.push(view_of(message, *handle));
+            views.push(self.view(store, *handle)?);
         }
         Some(views)
     }
 
+    /// Visible messages for a standard queue: those that became visible
+    /// again or after a delay first, oldest first, then fresh ones in send order.
     fn choose_standard(&self, now_ms: TimestampMs, max: usize) -> Vec<u64> {
-        self.by_visibility
-            .range(..=(now_ms, u64::MAX))
-            .take(max)
-            .map(|&(_, sequence)| sequence)
-            .collect()
+        let mut chosen: Vec<u64> =
+            self.by_visibility.range(..=(now_ms, u64::MAX)).take(max).map(|&(_, sequence)| sequence).collect();
+        for (&start, &end) in &self.fresh {
+            if chosen.len() == max {
+                break;
+            }
+            chosen.extend((start..end).take(max - chosen.len()));
+        }
+        chosen
     }
 
     /// Picks visible messages in send order, skipping every message group whose
     /// oldest message is in flight or delayed, so that a group is delivered in
     /// order and never by two consumers at once.
-    // TODO: this scans every stored message; a per-group index would make it
-    // proportional to the number of groups.
+    // TODO: this scans every stored message of the blocked groups; a per-group
+    // index would make it proportional to the number of groups.
     fn choose_fifo(&self, now_ms: TimestampMs, max: usize) -> Vec<u64> {
         let mut blocked_groups: HashSet<&str> = HashSet::new();
         let mut chosen = Vec::new();
-        for message in self.messages.values() {
+        for (&sequence, group) in &self.fifo_groups {
             if chosen.len() == max {
                 break;
             }
-            let group = message.new.group_id.as_deref().unwrap_or_default();
-            if blocked_groups.contains(group) {
+            if blocked_groups.contains(group.as_str()) {
                 continue;
             }
-            if message.visible_at_ms > now_ms {
+            if !self.is_visible(sequence, now_ms) {
                 blocked_groups.insert(group);
                 continue;
             }
-            chosen.push(message.sequence);
+            chosen.push(sequence);
         }
         chosen
     }
 
-    fn delete(&mut self, fifo: bool, handle: &ReceiptHandle, now_ms: TimestampMs) -> DeleteOutcome {
-        let Some(message) = self.messages.get(&handle.sequence) else {
+    /// Up to `max` visible messages in send order.
+    fn visible_in_order(&self, now_ms: TimestampMs, max: usize) -> Vec<u64> {
+        let fresh = self.fresh.iter().flat_map(|(&start, &end)| start..end).take(max);
+        let tracked = self.tracked.iter().filter(|(_, tracked)| tracked.visible_at_ms <= now_ms).map(|(&sequence, _)| sequence);
+        let mut chosen: Vec<u64> = fresh.chain(tracked.take(max)).collect();
+        chosen.sort_unstable();
+        chosen.truncate(max);
+        chosen
+    }
+
+    fn delete(&mut self, store: &mut dyn MessageStore, fifo: bool, handle: &ReceiptHandle, now_ms: TimestampMs) -> DeleteOutcome {
+        if !self.is_stored(handle.sequence) {
             // Already deleted (or expired): deleting again succeeds, so that a
             // client retrying an acknowledged delete does not see an error.
             return Ok(());
-        };
-        let current = message.receipt_nonce == Some(handle.nonce);
-        if fifo && (!current || message.visible_at_ms <= now_ms) {
+        }
+        let tracked = self.tracked.get(&handle.sequence).copied().unwrap_or_default();
+        let current = tracked.receipt_nonce == Some(handle.nonce);
+        if fifo && (!current || tracked.visible_at_ms <= now_ms) {
             return Err(QueueError::ReceiptHandleIsInvalid("The receipt handle has expired.".into()));
         }
         if !current {
             // A stale handle on a standard queue succeeds and deletes nothing.
             return Ok(());
         }
-        self.remove(handle.sequence);
+        self.unlink(handle.sequence);
+        store.delete(handle.sequence);
         Ok(())
     }
 
     fn change_visibility(&mut self, change: &VisibilityChange, now_ms: TimestampMs) -> Result<(), QueueError> {
         let handle = &change.handle;
-        let Some(message) = self.messages.get_mut(&handle.sequence) else {
+        if !self.is_stored(handle.sequence) {
             return Err(QueueError::InvalidParameterValue(
                 "Message does not exist or is not available for visibility timeout change.".into(),
             ));
+        }
+        let Some(tracked) = self.tracked.get(&handle.sequence).copied() else {
+            return Err(QueueError::ReceiptHandleIsInvalid("The receipt handle has expired.".into()));
         };
-        if message.receipt_nonce != Some(handle.nonce) {
+        if tracked.receipt_nonce != Some(handle.nonce) {
             return Err(QueueError::ReceiptHandleIsInvalid("The receipt handle has expired.".into()));
         }
-        if message.visible_at_ms <= now_ms {
+        if tracked.visible_at_ms <= now_ms {
             return Err(QueueError::MessageNotInflight);
         }
-        self.by_visibility.remove(&(message.visible_at_ms, handle.sequence));
-        message.visible_at_ms = now_ms + change.visibility_timeout_ms;
-        self.by_visibility.insert((message.visible_at_ms, handle.sequence));
+        self.by_visibility.remove(&(tracked.visible_at_ms, handle.sequence));
+        self.track(handle.sequence, Tracked { visible_at_ms: now_ms + change.visibility_timeout_ms, ..tracked });
         Ok(())
     }
 
-    fn purge(&mut self, queue_name: String, request_id: String, now_ms: TimestampMs) -> Result<PartitionOutcome, QueueError> {
+    fn purge(
+        &mut self,
+        store: &mut dyn MessageStore,
+        queue_name: String,
+        request_id: String,
+        now_ms: TimestampMs,
+    ) -> Result<PartitionOutcome, QueueError> {
         if self.last_purge_request.as_ref() == Some(&request_id) {
             return Ok(PartitionOutcome::Purged);
         }
@@ -522,38 +767,178 @@ impl Partition {
         }
         self.last_purge_ms = Some(now_ms);
         self.last_purge_request = Some(request_id);
-        self.messages.clear();
+        self.fresh.clear();
+        self.fresh_count = 0;
+        self.tracked.clear();
         self.by_visibility.clear();
+        self.sent_runs.clear();
+        self.fifo_groups.clear();
+        self.from_source.clear();
+        self.delete_reachable_below(store, self.next_sequence);
         Ok(PartitionOutcome::Purged)
     }
 
-    /// Moves a message past maxReceiveCount out of reach of receives until
-    /// it is stored in the dead-letter queue.
-    fn set_aside(&mut self, sequence: u64) {
-        if let Some(message) = self.messages.remove(&sequence) {
-            self.by_visibility.remove(&(message.visible_at_ms, sequence));
-            self.dead_letters.insert(sequence, message);
-        }
-    }
-
-    fn remove(&mut self, sequence: u64) {
-        if let Some(message) = self.messages.remove(&sequence) {
-            self.by_visibility.remove(&(message.visible_at_ms, sequence));
-        }
-    }
-
     /// Removes messages older than the retention period, oldest first.
-    fn remove_expired(&mut self, now_ms: TimestampMs, retention_ms: u64) {
-        let expired: Vec<u64> = self
-            .messages
-            .values()
-            .take_while(|message| message.sent_ms + retention_ms <= now_ms)
-            .take(EXPIRED_REMOVED_PER_COMMAND_MAX)
-            .map(|message| message.sequence)
-            .collect();
-        for sequence in expired {
-            self.remove(sequence);
+    fn remove_expired(&mut self, store: &mut dyn MessageStore, now_ms: TimestampMs, retention_ms: u64) {
+        let cutoff = self.expiry_cutoff(now_ms, retention_ms);
+        if self.first_reachable().is_none_or(|first| first >= cutoff) {
+            return;
         }
+        // Records of held messages stay; every other record below the cutoff
+        // belongs to a message that expires now.
+        self.delete_reachable_below(store, cutoff);
+        let kept_fresh = self.fresh.split_off(&cutoff);
+        let expired_fresh = std::mem::replace(&mut self.fresh, kept_fresh);
+        for (start, end) in expired_fresh {
+            if end > cutoff {
+                self.fresh.insert(cutoff, end);
+            }
+            self.fresh_count -= end.min(cutoff) - start;
+        }
+        let kept_tracked = self.tracked.split_off(&cutoff);
+        for (sequence, tracked) in std::mem::replace(&mut self.tracked, kept_tracked) {
+            self.by_visibility.remove(&(tracked.visible_at_ms, sequence));
+        }
+        self.fifo_groups = self.fifo_groups.split_off(&cutoff);
+        self.from_source = self.from_source.split_off(&cutoff);
+        self.forget_sent_runs();
+    }
+
+    /// Deletes the records of every message below `end` that no dead-letter
+    /// move or move task holds.
+    fn delete_reachable_below(&self, store: &mut dyn MessageStore, end: u64) {
+        let mut held: Vec<u64> = self.dead_letters.keys().chain(self.moving.keys()).copied().filter(|&s| s < end).collect();
+        held.sort_unstable();
+        let mut from = 0;
+        for sequence in held {
+            store.delete_range(from, sequence);
+            from = sequence + 1;
+        }
+        store.delete_range(from, end);
+    }
+
+    /// The first sequence number that the retention period keeps at `now_ms`.
+    fn expiry_cutoff(&self, now_ms: TimestampMs, retention_ms: u64) -> u64 {
+        for run in &self.sent_runs {
+            if run.latest_ms + retention_ms > now_ms {
+                return run.first_sequence;
+            }
+        }
+        self.next_sequence
+    }
+
+    fn note_sent(&mut self, sequence: u64, sent_ms: TimestampMs) {
+        match self.sent_runs.last_mut() {
+            Some(run) if sent_ms >= run.start_ms && sent_ms < run.start_ms + SENT_RUN_MS => {
+                run.latest_ms = run.latest_ms.max(sent_ms);
+            }
+            _ => self.sent_runs.push(SentRun { first_sequence: sequence, start_ms: sent_ms, latest_ms: sent_ms }),
+        }
+    }
+
+    /// Drops the send times of runs that hold no fresh or tracked message any more.
+    fn forget_sent_runs(&mut self) {
+        let first = self.first_reachable().unwrap_or(self.next_sequence);
+        let covered = self.sent_runs.iter().skip(1).take_while(|run| run.first_sequence <= first).count();
+        self.sent_runs.drain(..covered);
+    }
+
+    fn first_reachable(&self) -> Option<u64> {
+        let fresh = self.fresh.keys().next().copied();
+        let tracked = self.tracked.keys().next().copied();
+        fresh.into_iter().chain(tracked).min()
+    }
+
+    fn add_fresh(&mut self, sequence: u64) {
+        self.fresh_count += 1;
+        if let Some(mut last) = self.fresh.last_entry() {
+            if *last.get() == sequence {
+                *last.get_mut() = sequence + 1;
+                return;
+            }
+        }
+        self.fresh.insert(sequence, sequence + 1);
+    }
+
+    /// Removes `sequence` from the fresh runs; returns whether it was there.
+    fn remove_fresh(&mut self, sequence: u64) -> bool {
+        let Some((&start, &end)) = self.fresh.range(..=sequence).next_back() else {
+            return false;
+        };
+        if sequence >= end {
+            return false;
+        }
+        self.fresh.remove(&start);
+        if start < sequence {
+            self.fresh.insert(start, sequence);
+        }
+        if sequence + 1 < end {
+            self.fresh.insert(sequence + 1, end);
+        }
+        self.fresh_count -= 1;
+        true
+    }
+
+    fn is_fresh(&self, sequence: u64) -> bool {
+        self.fresh.range(..=sequence).next_back().is_some_and(|(_, &end)| sequence < end)
+    }
+
+    fn is_stored(&self, sequence: u64) -> bool {
+        self.tracked.contains_key(&sequence) || self.is_fresh(sequence)
+    }
+
+    fn is_visible(&self, sequence: u64, now_ms: TimestampMs) -> bool {
+        match self.tracked.get(&sequence) {
+            Some(tracked) => tracked.visible_at_ms <= now_ms,
+            None => self.is_fresh(sequence),
+        }
+    }
+
+    fn track(&mut self, sequence: u64, tracked: Tracked) {
+        self.by_visibility.insert((tracked.visible_at_ms, sequence));
+        self.tracked.insert(sequence, tracked);
+    }
+
+    /// Takes a fresh or tracked message out of reach of receives and returns
+    /// its in-memory state; `None` if it is neither.
+    fn unlink(&mut self, sequence: u64) -> Option<Unlinked> {
+        let tracked = match self.tracked.remove(&sequence) {
+            Some(tracked) => {
+                self.by_visibility.remove(&(tracked.visible_at_ms, sequence));
+                Some(tracked)
+            }
+            None if self.remove_fresh(sequence) => None,
+            None => return None,
+        };
+        let group = self.fifo_groups.remove(&sequence);
+        let from_source = self.from_source.remove(&sequence);
+        Some(Unlinked { tracked, group, from_source })
+    }
+
+    /// Puts an unlinked message back within reach, visible at `now_ms`.
+    fn relink(&mut self, sequence: u64, unlinked: Unlinked, now_ms: TimestampMs) {
+        let tracked = unlinked.tracked.unwrap_or_default();
+        self.track(sequence, Tracked { visible_at_ms: now_ms, ..tracked });
+        if let Some(group) = unlinked.group {
+            self.fifo_groups.insert(sequence, group);
+        }
+        if unlinked.from_source {
+            self.from_source.insert(sequence);
+        }
+    }
+
+    fn view(&self, store: &dyn MessageStore, receipt_handle: ReceiptHandle) -> Option<MessageView> {
+        let stored = store.get(receipt_handle.sequence)?;
+        let tracked = self.tracked.get(&receipt_handle.sequence).copied().unwrap_or_default();
+        Some(MessageView {
+            message: stored.message,
+            sequence: receipt_handle.sequence,
+            sent_ms: stored.sent_ms,
+            receive_count: tracked.receive_count,
+            first_receive_ms: tracked.first_receive_ms.unwrap_or(stored.sent_ms),
+            receipt_handle,
+            dead_letter_source_arn: stored.source_arn,
+        })
     }
 
     fn forget_expired_ids(&mut self, now_ms: TimestampMs) {
@@ -564,68 +949,11 @@ impl Partition {
         // cheap next to the fsync that every command already costs.
         self.attempts.retain(|_, attempt| attempt.expires_ms > now_ms);
     }
-
-    /// Approximate counts at `now_ms`, leaving out messages past retention.
-    pub fn counts(&self, now_ms: TimestampMs, retention_ms: u64) -> Counts {
-        let mut counts = Counts::default();
-        for message in self.messages.values() {
-            if message.sent_ms + retention_ms <= now_ms {
-                continue;
-            }
-            if message.visible_at_ms <= now_ms {
-                counts.visible += 1;
-            } else if message.receipt_nonce.is_some() {
-                counts.in_flight += 1;
-            } else {
-                counts.delayed += 1;
-            }
-        }
-        counts
-    }
-
-    /// Returns the earliest time after `now_ms` when a stored message becomes visible,
-    /// for waking long polls without sleeping in a loop.
-    pub fn next_visible_ms(&self, now_ms: TimestampMs) -> Option<TimestampMs> {
-        self.by_visibility.range((now_ms + 1, 0)..).next().map(|&(visible_at, _)| visible_at)
-    }
-
-    /// Returns whether a receive at `now_ms` would find a message, for long polls.
-    pub fn has_visible(&self, now_ms: TimestampMs, fifo: bool) -> bool {
-        if fifo {
-            !self.choose_fifo(now_ms, 1).is_empty()
-        } else {
-            self.by_visibility.range(..=(now_ms, u64::MAX)).next().is_some()
-        }
-    }
-
-    pub fn len(&self) -> usize {
-        self.messages.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.messages.is_empty()
-    }
 }
 
-fn dead_letter_of(message: &Message) -> DeadLetter {
-    DeadLetter {
-        sequence: message.sequence,
-        message: message.new.clone(),
-        sent_ms: message.sent_ms,
-        source_arn: message.source_arn.clone(),
-    }
-}
-
-fn view_of(message: &Message, receipt_handle: ReceiptHandle) -> MessageView {
-    MessageView {
-        message: message.new.clone(),
-        sequence: message.sequence,
-        sent_ms: message.sent_ms,
-        receive_count: message.receive_count,
-        first_receive_ms: message.first_receive_ms.unwrap_or(message.sent_ms),
-        receipt_handle,
-        dead_letter_source_arn: message.source_arn.clone(),
-    }
+fn dead_letter_of(store: &dyn MessageStore, sequence: u64) -> Option<DeadLetter> {
+    let stored = store.get(sequence)?;
+    Some(DeadLetter { sequence, message: stored.message, sent_ms: stored.sent_ms, source_arn: stored.source_arn })
 }
 
 #[cfg(test)]

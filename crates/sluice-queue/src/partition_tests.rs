@@ -301,3 +301,139 @@ fn repeated_send_command_stored_once() {
     send(&mut partition, 5, 3_000, false, vec![message("same-id", None, None, 0)]);
     assert!(partition.is_empty(), "a late repeat does not bring back a deleted message");
 }
+
+/// A store that the test can read while a partition owns a handle on it.
+#[derive(Clone, Default)]
+struct SharedStore(std::sync::Arc<std::sync::Mutex<MemoryStore>>);
+
+impl SharedStore {
+    fn records(&self) -> MemoryStore {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+impl MessageStore for SharedStore {
+    fn get(&self, sequence: u64) -> Option<StoredMessage> {
+        self.0.lock().unwrap().get(sequence)
+    }
+    fn put(&mut self, sequence: u64, message: &StoredMessage) {
+        self.0.lock().unwrap().put(sequence, message)
+    }
+    fn delete(&mut self, sequence: u64) {
+        self.0.lock().unwrap().delete(sequence)
+    }
+    fn delete_range(&mut self, from: u64, to: u64) {
+        self.0.lock().unwrap().delete_range(from, to)
+    }
+    fn flush(&mut self) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// A command for the replay test; `handles` are receipt handles seen so far.
+fn random_command(kind: u8, index: u64, handles: &[ReceiptHandle]) -> PartitionCommand {
+    let receive = |max_receive_count| {
+        PartitionCommand::Receive(ReceiveRequest {
+            fifo: false,
+            max_messages: 3,
+            visibility_timeout_ms: 2_000,
+            retention_ms: 20_000,
+            attempt_id: None,
+            max_receive_count,
+        })
+    };
+    match kind {
+        0 | 1 => PartitionCommand::Send {
+            fifo: false,
+            deduplicate_per_group: false,
+            messages: (0..(index % 3 + 1)).map(|n| message(&format!("{index}-{n}"), None, None, (index % 4) * 700)).collect(),
+        },
+        2 => receive(None),
+        3 => receive(Some(2)),
+        4 => PartitionCommand::Delete { fifo: false, handles: handles.iter().rev().take(2).copied().collect() },
+        5 => PartitionCommand::ChangeVisibility {
+            fifo: false,
+            changes: handles.iter().rev().take(1).map(|handle| VisibilityChange { handle: *handle, visibility_timeout_ms: 0 }).collect(),
+        },
+        6 => PartitionCommand::DeadLettered { sequences: vec![index % 7, index % 11] },
+        7 => PartitionCommand::TakeForMove { task: "task".into(), max: 2, require_source: false },
+        8 => PartitionCommand::ReturnMoving { task: "task".into() },
+        _ => PartitionCommand::Purge { queue_name: "q".into(), request_id: index.to_string() },
+    }
+}
+
+proptest! {
+    /// The restart and snapshot-install case: an index from an earlier log
+    /// position, over a store that already holds the records of later
+    /// entries, replays those entries to the same index and records.
+    #[test]
+    fn replay_over_a_newer_store_converges(
+        operations in prop::collection::vec((0u8..10, 0u64..3_000), 2..80),
+        split in 0usize..80,
+    ) {
+        let store = SharedStore::default();
+        let mut partition = Partition::new(Box::new(store.clone()));
+        let split = split % operations.len();
+        let mut handles = Vec::new();
+        let mut log = Vec::new();
+        let mut checkpoint = None;
+        let mut now_ms = 0;
+        for (position, (kind, step_ms)) in operations.into_iter().enumerate() {
+            if position == split {
+                checkpoint = Some(partition.encode_index());
+            }
+            now_ms += step_ms;
+            let index = position as u64 + 1;
+            let command = random_command(kind, index, &handles);
+            log.push((index, now_ms, command.clone()));
+            if let Ok(PartitionOutcome::Received(views)) = partition.apply(GROUP, index, now_ms, command) {
+                handles.extend(views.iter().map(|view| view.receipt_handle));
+            }
+        }
+        let newer = SharedStore(std::sync::Arc::new(std::sync::Mutex::new(store.records())));
+        let mut replayed = Partition::decode_index(&checkpoint.unwrap(), Box::new(newer.clone())).unwrap();
+        for (index, now_ms, command) in log.into_iter().skip(split) {
+            let _ = replayed.apply(GROUP, index, now_ms, command);
+        }
+        prop_assert_eq!(&replayed, &partition);
+        prop_assert_eq!(newer.records(), store.records());
+        let held = partition.index.dead_letters.len() + partition.index.moving.len();
+        prop_assert_eq!(store.records().len(), partition.len() + held, "one record per stored or held message");
+    }
+}
+
+#[test]
+fn backlog_costs_records_not_index() {
+    let mut partition = Partition::default();
+    for batch in 0..10_000u64 {
+        let messages = (0..10).map(|n| message(&format!("{batch}-{n}"), None, None, 0)).collect();
+        send(&mut partition, batch + 1, batch, false, messages);
+    }
+    assert_eq!(partition.len(), 100_000);
+    assert_eq!(partition.index.fresh.len(), 1, "one run of fresh messages");
+    assert!(partition.index.sent_runs.len() <= 11, "one send-time run per second: {}", partition.index.sent_runs.len());
+    let views = receive(&mut partition, 10_001, 10_000, false, 10, 30_000);
+    assert_eq!(views.len(), 10);
+    assert_eq!(views[0].message.body, "body of 0-0", "the oldest message first, read from the store");
+    assert_eq!(partition.counts(10_000, RETENTION_MS), Counts { visible: 99_990, in_flight: 10, delayed: 0 });
+}
+
+#[test]
+fn retention_removes_runs_and_records() {
+    let store = SharedStore::default();
+    let mut partition = Partition::new(Box::new(store.clone()));
+    for second in 0..5u64 {
+        send(&mut partition, second + 1, second * 1_000, false, vec![message(&second.to_string(), None, None, 0)]);
+    }
+    // Retention of 2.5 s at 4 s: the messages sent at 0 and 1 s are gone.
+    let request = ReceiveRequest { fifo: false, max_messages: 1, visibility_timeout_ms: 30_000, retention_ms: 2_500, attempt_id: None, max_receive_count: None };
+    assert_eq!(partition.counts(4_000, 2_500), Counts { visible: 3, in_flight: 0, delayed: 0 });
+    let views = match partition.apply(GROUP, 6, 4_000, PartitionCommand::Receive(request)).unwrap() {
+        PartitionOutcome::Received(views) => views,
+        other => panic!("expected Received, got {other:?}"),
+    };
+    assert_eq!(ids(&views), ["2"]);
+    assert_eq!(partition.len(), 3);
+    assert_eq!(store.records().len(), 3, "expired records are deleted");
+    assert_eq!(partition.index.sent_runs.len(), 3, "the runs of removed messages are forgotten");
+}

@@ -22,6 +22,7 @@ use tracing::{debug, error, info, warn};
 
 use crate::envelope::Envelope;
 use crate::node::{NodeConfig, PartitionCell, ProposeError, Shared, StartError};
+use crate::records::RocksMessageStore;
 use crate::{Command, Outcome, Transport, METADATA_GROUP_ID};
 
 /// Requests drained from the channel per loop iteration at most, so that one
@@ -197,9 +198,10 @@ impl Driver {
             *self.shared.catalog.write().expect("catalog lock poisoned") = catalog;
             return Ok(StateMachine::Catalog);
         }
-        let partition: Partition = match snapshot {
-            Some(snapshot) => bincode::deserialize(&snapshot.data).map_err(|error| format!("partition snapshot: {error}"))?,
-            None => Partition::default(),
+        let store = Box::new(RocksMessageStore::new(self.store.message_records(group_id)));
+        let partition = match snapshot {
+            Some(snapshot) => Partition::decode_index(&snapshot.data, store)?,
+            None => Partition::new(store),
         };
         let cell = Arc::new(PartitionCell::new(partition));
         self.shared.partitions.write().expect("partition map lock poisoned").insert(group_id, cell.clone());
@@ -484,7 +486,7 @@ impl Driver {
                 Ok(envelope) => envelope,
                 Err(error) => panic!("entry {} of group {group_id} does not decode: {error}", entry.index),
             };
-            let outcome = apply_command(group, entry.index, envelope, &self.shared);
+            let outcome = apply_command(group, entry.index, envelope, &self.shared)?;
             if let Outcome::Catalog(Ok(effect)) = &outcome {
                 catalog_effects.push(effect.clone());
             }
@@ -566,12 +568,13 @@ impl Driver {
         let Some(group) = self.groups.get(&group_id) else {
             return Ok(());
         };
-        // A snapshot copies the whole state, so it waits for at least as many
-        // new entries as the state contains messages. The copying then costs a
-        // bounded amount per applied entry however large the backlog grows.
+        // A snapshot copies the in-memory index (message records are already
+        // in RocksDB), so it waits for at least as many new entries as the
+        // index has entries. The copying then costs a bounded amount per
+        // applied entry however large the index grows.
         let state_size = match &group.state_machine {
             StateMachine::Catalog => 0,
-            StateMachine::Partition(cell) => cell.read().len() as u64,
+            StateMachine::Partition(cell) => cell.read().index_entries() as u64,
         };
         let interval = self.config.snapshot_interval_entries.max(state_size);
         if group.applied_index < group.storage.snapshot_index() + interval {
@@ -579,7 +582,7 @@ impl Driver {
         }
         let data = match &group.state_machine {
             StateMachine::Catalog => bincode::serialize(&*self.shared.catalog.read().expect("catalog lock poisoned")),
-            StateMachine::Partition(cell) => bincode::serialize(&*cell.read()),
+            StateMachine::Partition(cell) => Ok(cell.read().encode_index()),
         }
         .expect("encoding a state machine cannot fail");
         let voters = group.raw.raft.prs().conf().voters().ids().iter().collect();
@@ -622,12 +625,16 @@ fn install_snapshot(
         voters: metadata.get_conf_state().voters.clone(),
         data: snapshot.data.to_vec(),
     };
-    store.install_snapshot(&group.storage, &record)?;
+    let state = store.install_snapshot(&group.storage, &record)?;
     let restored = match &group.state_machine {
-        StateMachine::Catalog => bincode::deserialize::<Catalog>(&record.data)
-            .map(|catalog| *shared.catalog.write().expect("catalog lock poisoned") = catalog),
-        StateMachine::Partition(cell) => bincode::deserialize::<Partition>(&record.data)
-            .map(|partition| *cell.state.write().expect("partition lock poisoned") = partition),
+        StateMachine::Catalog => bincode::deserialize::<Catalog>(&state)
+            .map(|catalog| *shared.catalog.write().expect("catalog lock poisoned") = catalog)
+            .map_err(|error| error.to_string()),
+        StateMachine::Partition(cell) => {
+            let records = Box::new(RocksMessageStore::new(store.message_records(group_id)));
+            Partition::decode_index(&state, records)
+                .map(|partition| *cell.state.write().expect("partition lock poisoned") = partition)
+        }
     };
     if let Err(error) = restored {
         panic!("snapshot {} of group {group_id} does not decode: {error}", record.index);
@@ -703,16 +710,24 @@ fn answer_reads(group: &mut Group) {
     }
 }
 
-fn apply_command(group: &mut Group, index: u64, envelope: Envelope, shared: &Shared) -> Outcome {
+/// Applies one entry's command. The error is a failed write of message
+/// records, which stops the node like any other storage error.
+fn apply_command(group: &mut Group, index: u64, envelope: Envelope, shared: &Shared) -> Result<Outcome, StorageError> {
     match (&group.state_machine, envelope.command) {
         (StateMachine::Catalog, Command::Catalog(command)) => {
             let mut catalog = shared.catalog.write().expect("catalog lock poisoned");
-            Outcome::Catalog(catalog.apply(command, envelope.now_ms))
+            Ok(Outcome::Catalog(catalog.apply(command, envelope.now_ms)))
         }
         (StateMachine::Partition(cell), Command::Partition(command)) => {
             let mut partition = cell.state.write().expect("partition lock poisoned");
             let group_id = group.storage.group_id();
-            Outcome::Partition(partition.apply(group_id, index, envelope.now_ms, command))
+            let outcome = partition.apply(group_id, index, envelope.now_ms, command);
+            partition.flush().map_err(|reason| StorageError::Corrupt {
+                column_family: "messages",
+                key: group_id.to_string(),
+                reason: format!("writing message records failed: {reason}"),
+            })?;
+            Ok(Outcome::Partition(outcome))
         }
         (_, command) => panic!("entry {index} carries {command:?}, which its group cannot apply"),
     }

@@ -14,6 +14,7 @@
 mod driver;
 mod envelope;
 mod node;
+mod records;
 mod transport;
 
 pub use envelope::{Command, Outcome};

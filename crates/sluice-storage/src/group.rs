@@ -174,8 +174,8 @@ impl Storage for GroupStorage {
         Ok(self.read_state().last_index)
     }
 
-    /// Returns the stored state-machine snapshot with its data, for a
-    /// follower that is behind the truncated log.
+    /// Returns the stored state-machine snapshot with the group's message
+    /// records, for a follower that is behind the truncated log.
     fn snapshot(&self, request_index: u64, _to: u64) -> raft::Result<Snapshot> {
         let key = record::group_key(self.group_id);
         let cf = self.db.cf_handle(CF_STATE_MACHINE).expect("state_machine column family must exist");
@@ -187,7 +187,8 @@ impl Storage for GroupStorage {
         if stored.index < request_index {
             return Err(raft::Error::Store(raft::StorageError::SnapshotTemporarilyUnavailable));
         }
-        let mut snapshot = Snapshot { data: stored.data.into(), ..Default::default() };
+        let data = crate::messages::encode_snapshot(&self.db, self.group_id, &stored.data)?;
+        let mut snapshot = Snapshot { data: data.into(), ..Default::default() };
         let metadata = snapshot.mut_metadata();
         metadata.index = stored.index;
         metadata.term = stored.term;
@@ -263,6 +264,43 @@ mod tests {
         let reopened = store.group(1).unwrap();
         assert_eq!(reopened.first_index().unwrap(), 3);
         assert_eq!(reopened.last_index().unwrap(), 3);
+    }
+
+    #[test]
+    fn snapshot_carries_message_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = NodeStore::open(dir.path()).unwrap();
+        let group = store.group(4).unwrap();
+        append(&store, &group, &[entry(1, 1), entry(2, 1)]);
+        let mut records = store.message_records(4);
+        records.put(7, b"seven");
+        records.put(8, b"eight");
+        records.put(9, b"nine");
+        records.delete(8);
+        records.flush().unwrap();
+        let mut other_group = store.message_records(5);
+        other_group.put(1, b"other group");
+        other_group.flush().unwrap();
+        let saved = SnapshotRecord { index: 2, term: 1, voters: vec![1, 2], data: b"index".to_vec() };
+        store.save_snapshot(&group, &saved).unwrap();
+        let snapshot = group.snapshot(2, 2).unwrap();
+
+        let other_dir = tempfile::tempdir().unwrap();
+        let other = NodeStore::open(other_dir.path()).unwrap();
+        let follower = other.group(4).unwrap();
+        let mut stale = other.message_records(4);
+        stale.put(3, b"stale");
+        stale.flush().unwrap();
+        let received = SnapshotRecord { index: 2, term: 1, voters: vec![1, 2], data: snapshot.data.to_vec() };
+        let state = other.install_snapshot(&follower, &received).unwrap();
+        assert_eq!(state, b"index");
+        assert_eq!(other.load_snapshot(4).unwrap().unwrap().data, b"index", "only the state machine's part is stored");
+        let installed = other.message_records(4);
+        assert_eq!(installed.get(7).unwrap().as_deref(), Some(&b"seven"[..]));
+        assert_eq!(installed.get(8).unwrap(), None, "deleted before the snapshot");
+        assert_eq!(installed.get(9).unwrap().as_deref(), Some(&b"nine"[..]));
+        assert_eq!(installed.get(3).unwrap(), None, "records the leader does not have are dropped");
+        assert_eq!(follower.first_index().unwrap(), 3);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Durable storage of one Sluice node: a single RocksDB instance holding, for
-//! every Raft group on the node, its log, its hard state and the latest
-//! snapshot of its state machine.
+//! every Raft group on the node, its log, its hard state, the latest
+//! snapshot of its state machine and, for partition groups, the records of
+//! the stored messages.
 //!
 //! Architecture invariants:
 //! - Every record is framed as `crc32 (4 bytes, big endian) | payload`; the
@@ -11,10 +12,12 @@
 //! - Nothing here knows about SQS or HTTP.
 
 mod group;
+mod messages;
 mod record;
 mod store;
 
 pub use group::GroupStorage;
+pub use messages::MessageRecords;
 pub use store::{LogBatch, NodeStore, SnapshotRecord};
 
 use thiserror::Error;

@@ -8,6 +8,8 @@ pub const CF_LOG: &str = "raft_log";
 pub const CF_RAFT_STATE: &str = "raft_state";
 /// Column family of state-machine snapshots: key = group id.
 pub const CF_STATE_MACHINE: &str = "state_machine";
+/// Column family of message records: key = group id | sequence number.
+pub const CF_MESSAGES: &str = "messages";
 
 pub const HARD_STATE_KIND: u8 = 1;
 pub const CONF_STATE_KIND: u8 = 2;
@@ -17,6 +19,11 @@ pub fn log_key(group_id: u64, index: u64) -> [u8; 16] {
     key[..8].copy_from_slice(&group_id.to_be_bytes());
     key[8..].copy_from_slice(&index.to_be_bytes());
     key
+}
+
+/// Key of a message record: group id | sequence number.
+pub fn message_key(group_id: u64, sequence: u64) -> [u8; 16] {
+    log_key(group_id, sequence)
 }
 
 pub fn state_key(group_id: u64, kind: u8) -> [u8; 9] {

@@ -9,7 +9,8 @@ use raft::prelude::{ConfState, Entry, HardState};
 use rocksdb::{ColumnFamilyDescriptor, Options, WriteBatch, WriteOptions, DB};
 
 use crate::group::{GroupState, GroupStorage};
-use crate::record::{self, CF_LOG, CF_RAFT_STATE, CF_STATE_MACHINE, CONF_STATE_KIND, HARD_STATE_KIND};
+use crate::messages::MessageRecords;
+use crate::record::{self, CF_LOG, CF_MESSAGES, CF_RAFT_STATE, CF_STATE_MACHINE, CONF_STATE_KIND, HARD_STATE_KIND};
 use crate::StorageError;
 
 /// A state-machine snapshot of one group at an applied log index.
@@ -71,8 +72,11 @@ impl NodeStore {
         // The WAL is fsynced by every group-commit write, so the memtables can
         // stay large and flush rarely.
         options.set_write_buffer_size(32 << 20);
+        // All memtables together stay under this, whatever the number of
+        // column families, so memory does not grow with the backlog.
+        options.set_db_write_buffer_size(96 << 20);
         options.set_max_background_jobs(2);
-        let families = [CF_LOG, CF_RAFT_STATE, CF_STATE_MACHINE]
+        let families = [CF_LOG, CF_RAFT_STATE, CF_STATE_MACHINE, CF_MESSAGES]
             .into_iter()
             .map(|name| ColumnFamilyDescriptor::new(name, Options::default()));
         let db = DB::open_cf_descriptors(&options, path, families)?;
@@ -101,6 +105,11 @@ impl NodeStore {
         let mut batch = self.batch();
         batch.set_conf_state(group, &conf_state);
         self.write(batch, true)
+    }
+
+    /// The message records of a partition group.
+    pub fn message_records(&self, group_id: u64) -> MessageRecords {
+        MessageRecords::new(group_id, self.db.clone())
     }
 
     pub fn batch(&self) -> LogBatch {
@@ -139,22 +148,36 @@ impl NodeStore {
         Ok(())
     }
 
-    /// Installs a snapshot received from a leader: stores it, replaces the
-    /// group's configuration and drops its whole log, with one fsynced write.
-    pub fn install_snapshot(&self, group: &GroupStorage, snapshot: &SnapshotRecord) -> Result<(), StorageError> {
+    /// Installs a snapshot received from a leader: stores the state machine's
+    /// part, replaces the group's message records and configuration and
+    /// drops its whole log, with one fsynced write. `snapshot.data` is the
+    /// snapshot's data as the leader's storage encoded it; the stored record
+    /// keeps only the state machine's part, which is returned.
+    pub fn install_snapshot(&self, group: &GroupStorage, snapshot: &SnapshotRecord) -> Result<Vec<u8>, StorageError> {
         let group_id = group.group_id();
+        let key = record::group_key(group_id);
+        let (state, records) = crate::messages::decode_snapshot(&snapshot.data)
+            .map_err(|reason| StorageError::Corrupt { column_family: CF_STATE_MACHINE, key: record::hex(&key), reason })?;
+        let stored = SnapshotRecord { data: state.to_vec(), ..snapshot.clone() };
         let mut conf_state = ConfState::default();
         conf_state.set_voters(snapshot.voters.clone());
         let mut batch = WriteBatch::default();
-        batch.put_cf(self.cf(CF_STATE_MACHINE), record::group_key(group_id), record::frame(&snapshot.encode()));
+        batch.put_cf(self.cf(CF_STATE_MACHINE), key, record::frame(&stored.encode()));
         let conf_payload = conf_state.write_to_bytes().expect("encoding a conf state cannot fail");
         batch.put_cf(self.cf(CF_RAFT_STATE), record::state_key(group_id, CONF_STATE_KIND), record::frame(&conf_payload));
         batch.delete_range_cf(self.cf(CF_LOG), record::log_key(group_id, 0), record::log_key(group_id, u64::MAX));
+        let cf_messages = self.cf(CF_MESSAGES);
+        batch.delete_range_cf(cf_messages, record::group_key(group_id), record::group_key(group_id + 1));
+        for (sequence, framed) in records {
+            let record_key = record::message_key(group_id, sequence);
+            record::unframe(CF_MESSAGES, &record_key, framed)?;
+            batch.put_cf(cf_messages, record_key, framed);
+        }
         let mut options = WriteOptions::default();
         options.set_sync(true);
         self.db.write_opt(batch, &options)?;
         group.installed_snapshot(snapshot.index, snapshot.term, conf_state);
-        Ok(())
+        Ok(stored.data)
     }
 
     pub fn load_snapshot(&self, group_id: u64) -> Result<Option<SnapshotRecord>, StorageError> {
@@ -170,7 +193,7 @@ impl NodeStore {
     pub fn drop_group(&self, group_id: u64) -> Result<(), StorageError> {
         let mut batch = WriteBatch::default();
         let (from, to) = (record::group_key(group_id), record::group_key(group_id + 1));
-        for name in [CF_LOG, CF_RAFT_STATE, CF_STATE_MACHINE] {
+        for name in [CF_LOG, CF_RAFT_STATE, CF_STATE_MACHINE, CF_MESSAGES] {
             batch.delete_range_cf(self.cf(name), from, to);
         }
         let mut options = WriteOptions::default();
