@@ -5,10 +5,10 @@
 #      without receiving any, sampled into rss.csv, and the peak of the samples;
 #   3. RSS, VmHWM, data directory size and ApproximateNumberOfMessages after
 #      the fill;
-#   4. a restart on the same data directory: the node is stopped with
-#      RESTART_SIGNAL and started again, and the script measures the seconds
-#      from the start of the new process to the first ReceiveMessage that
-#      returns a message, then checks that message's MD5OfBody;
+#   4. a restart on the same data directory. The node is stopped with
+#      RESTART_SIGNAL and started again. The script measures the seconds from
+#      the start of the new process to the first ReceiveMessage that returns a
+#      message, and checks that message's MD5OfBody;
 #   5. RSS 5 s after that first message.
 # It writes a Markdown page to benches/results/<UTC date>-backlog.md and
 # prints it. It never builds: it copies the release binaries from
@@ -28,7 +28,13 @@
 #   CARGO_TARGET_DIR [$HOME/.cache/sluice-target]  where the release binaries are
 #   BENCH_DIR [a new directory under $TMPDIR or /tmp]  binaries, data
 #                            directory, logs and rss.csv
-#   KEEP_BENCH_DIR [0]       1: keep BENCH_DIR at the end
+#   KEEP_BENCH_DIR [0]       1: keep BENCH_DIR; otherwise it is removed at the end
+#
+# Exit status: 0 when every step finished and the checks passed; 1 when the
+# run failed, when the fill reported errors, when no message arrived within
+# RESTART_TIMEOUT or when its MD5OfBody did not match; 2 for an invalid
+# setting. Once the fill has finished, the results page is written even when a
+# later step fails.
 #
 # Needs python3. Every process it starts listens on 127.0.0.1 only and is
 # stopped by its PID.
@@ -81,7 +87,7 @@ forget_pid() {
     started_pids=("${kept[@]}")
 }
 
-# Waits up to $2 seconds for PID $1 to exit; returns 1 if it is still running.
+# Waits up to $2 seconds for PID $1 to exit. Returns 1 if it is still running.
 wait_exit() {
     local pid=$1 timeout_seconds=$2 waited=0
     while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt $((timeout_seconds * 10)) ]; do
@@ -131,7 +137,7 @@ now_ms() {
 }
 
 # Sends one AWS JSON 1.0 request (action $1, JSON body $2) to the node and
-# prints the JSON response; exits non-zero on an error response.
+# prints the JSON response. Exits non-zero on an error response.
 sqs_call() {
     python3 - "$PORT" "$1" "$2" <<'EOF'
 import sys, urllib.request, urllib.error
@@ -202,7 +208,7 @@ sys.exit(f"backlog.sh: sluice did not respond to ListQueues on port {port} withi
 EOF
 }
 
-# Starts `sluice serve` on the data directory; sets node_pid and node_start_ms.
+# Starts `sluice serve` on the data directory and sets node_pid and node_start_ms.
 start_node() {
     local label=$1
     node_start_ms=$(now_ms)
@@ -236,8 +242,8 @@ for binary in sluice sluice-loadgen; do
         exit 1
     fi
 done
-# SO_REUSEADDR, as the node's own listener sets it (Rust's std does on Unix),
-# so that connections of an earlier run in TIME_WAIT do not count as "in use".
+# The probe sets SO_REUSEADDR so that connections of an earlier run in
+# TIME_WAIT do not make a free port look in use.
 if ! python3 - "$PORT" 2>/dev/null <<'EOF'
 import socket, sys
 probe = socket.socket()
@@ -320,8 +326,8 @@ loadgen_pid=$!
 started_pids+=("$loadgen_pid")
 
 # Samples the node's VmRSS every SAMPLE_INTERVAL seconds while loadgen runs.
-# sluice-loadgen stops itself at --max-time; the extra minute covers its
-# cleanup, and after that the script stops it.
+# sluice-loadgen stops itself at --max-time. The script allows one more minute
+# for its cleanup and then stops it.
 echo "elapsed_seconds,vmrss_kib" >"$rss_csv"
 peak_fill_rss_kib=$idle_rss_kib
 sample_count=0
@@ -343,6 +349,7 @@ sample_rss() {
 }
 
 next_sample_ms=$fill_start_ms
+next_progress_ms=$((fill_start_ms + 60000))
 fill_deadline_ms=$((fill_start_ms + (FILL_MAX_SECONDS + 60) * 1000))
 while kill -0 "$loadgen_pid" 2>/dev/null; do
     now=$(now_ms)
@@ -354,6 +361,10 @@ while kill -0 "$loadgen_pid" 2>/dev/null; do
     if [ "$now" -ge "$next_sample_ms" ]; then
         sample_rss
         next_sample_ms=$((next_sample_ms + SAMPLE_INTERVAL * 1000))
+    fi
+    if [ "$now" -ge "$next_progress_ms" ]; then
+        log "filling for $(((now - fill_start_ms) / 1000)) s; VmRSS peak so far $(kib_to_mib "$peak_fill_rss_kib") MiB"
+        next_progress_ms=$((next_progress_ms + 60000))
     fi
     sleep 0.2
 done
@@ -422,8 +433,10 @@ stop_seconds=$(awk -v ms=$(($(now_ms) - stop_start_ms)) 'BEGIN { printf "%.2f", 
 log "sluice (PID $old_pid) stopped with $restart_stop in $stop_seconds s"
 
 start_node restart
-# Polls ReceiveMessage every 50 ms and prints KEY=VALUE lines. The clock starts
-# at node_start_ms, taken just before the fork of the new node.
+# Polls ReceiveMessage every 50 ms and prints KEY=VALUE lines: outcome
+# (received, timeout or exited), polls, the seconds to the first HTTP response
+# and to the first message, and the checks of that message. The clock starts at
+# node_start_ms, taken just before the fork of the new node.
 restart_output=$(python3 - "$PORT" "$node_pid" "$queue_url" "$node_start_ms" "$RESTART_TIMEOUT" "$run_id" <<'EOF'
 import hashlib, json, os, sys, time, urllib.request, urllib.error
 port, pid, queue_url = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
@@ -440,11 +453,13 @@ request = urllib.request.Request(
 polls = 0
 first_response = None
 last_error = "no request sent"
+outcome = "timeout"
 while time.time() - start < timeout:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
-        sys.exit(f"backlog.sh: sluice (PID {pid}) exited after the restart")
+        outcome = "exited"
+        break
     polls += 1
     try:
         with urllib.request.urlopen(request, timeout=max(0.1, min(5.0, start + timeout - time.time()))) as response:
@@ -461,44 +476,65 @@ while time.time() - start < timeout:
             first_response = received
         messages = result.get("Messages") or []
         if messages:
+            outcome = "received"
             message = messages[0]
             text = message.get("Body", "")
             md5_matches = hashlib.md5(text.encode("utf-8")).hexdigest() == message.get("MD5OfBody")
             # sluice-loadgen bodies start with "SLG1" and the 8 hex digits of the run id.
             run_matches = text[4:12] == run_id
             print(f"first_message_seconds={received:.3f}")
-            print(f"first_response_seconds={first_response:.3f}")
-            print(f"polls={polls}")
             print(f"md5_matches={'yes' if md5_matches else 'no'}")
             print(f"run_id_matches={'yes' if run_matches else 'no'}")
             print(f"body_bytes={len(text.encode('utf-8'))}")
-            sys.exit(0)
+            break
         last_error = "ReceiveMessage returned no message"
     time.sleep(0.05)
-sys.exit(f"backlog.sh: no message received within {timeout:.0f} s of the restart after {polls} polls; last: {last_error}")
+print(f"outcome={outcome}")
+print(f"polls={polls}")
+print("first_response_seconds=" + ("n/a" if first_response is None else f"{first_response:.3f}"))
+print("last_error=" + " ".join(last_error.split()))
 EOF
-) || {
-    log "see $bench_dir/sluice-restart.stderr.log"
-    exit 1
-}
+)
 restart_value() {
-    echo "$restart_output" | awk -F= -v key="$1" '$1 == key { print $2 }'
+    echo "$restart_output" | awk -v key="$1" 'index($0, key "=") == 1 { print substr($0, length(key) + 2) }'
 }
-first_message_seconds=$(restart_value first_message_seconds)
+restart_outcome=$(restart_value outcome)
 first_response_seconds=$(restart_value first_response_seconds)
 restart_polls=$(restart_value polls)
-md5_matches=$(restart_value md5_matches)
-run_id_matches=$(restart_value run_id_matches)
-received_body_bytes=$(restart_value body_bytes)
-first_message_rss_kib=$(status_kib VmRSS "$node_pid")
-log "first message $first_message_seconds s after the restart (first response after $first_response_seconds s," \
-    "$restart_polls polls); MD5OfBody matches: $md5_matches"
-sleep "$RSS_AFTER_RESTART_DELAY_SECONDS"
-after_restart_rss_kib=$(status_kib VmRSS "$node_pid")
-after_restart_hwm_kib=$(status_kib VmHWM "$node_pid")
-if [ -z "$after_restart_rss_kib" ]; then
+md5_matches=n/a
+run_id_matches=n/a
+received_body_bytes=n/a
+after_restart_rss_kib=
+after_restart_hwm_kib=
+# VmRSS right after the polling, at the first message or at the timeout.
+poll_end_rss_kib=$(status_kib VmRSS "$node_pid")
+poll_end_label="at the first received message"
+case $restart_outcome in
+    received)
+        first_message_seconds=$(restart_value first_message_seconds)
+        md5_matches=$(restart_value md5_matches)
+        run_id_matches=$(restart_value run_id_matches)
+        received_body_bytes=$(restart_value body_bytes)
+        log "first message $first_message_seconds s after the restart (first response after" \
+            "$first_response_seconds s, $restart_polls polls); MD5OfBody matches: $md5_matches"
+        sleep "$RSS_AFTER_RESTART_DELAY_SECONDS"
+        after_restart_rss_kib=$(status_kib VmRSS "$node_pid")
+        after_restart_hwm_kib=$(status_kib VmHWM "$node_pid")
+        ;;
+    timeout)
+        first_message_seconds="none within $RESTART_TIMEOUT"
+        poll_end_label="$RESTART_TIMEOUT s after the restart"
+        after_restart_hwm_kib=$(status_kib VmHWM "$node_pid")
+        log "no message received within $RESTART_TIMEOUT s of the restart ($restart_polls polls);" \
+            "last error: $(restart_value last_error)"
+        ;;
+    *)
+        first_message_seconds="none: the node exited"
+        log "sluice (PID $node_pid) exited after the restart; see $bench_dir/sluice-restart.stderr.log"
+        ;;
+esac
+if [ "$restart_outcome" != exited ] && [ -z "$after_restart_rss_kib$after_restart_hwm_kib" ]; then
     log "sluice (PID $node_pid) exited after the restart; see $bench_dir/sluice-restart.stderr.log"
-    exit 1
 fi
 stop_pid "$node_pid"
 
@@ -556,18 +592,27 @@ data_dir_mib=$(awk -v bytes="$data_dir_bytes" 'BEGIN { printf "%.0f", bytes / 10
     echo "| restart: stop with $restart_stop (s) | $stop_seconds |"
     echo "| restart to first HTTP response (s) | $first_response_seconds |"
     echo "| restart to first received message (s) | $first_message_seconds |"
-    echo "| RSS at the first received message (MiB) | $(kib_to_mib "$first_message_rss_kib") |"
+    echo "| RSS $poll_end_label (MiB) | $(kib_to_mib "$poll_end_rss_kib") |"
     echo "| RSS ${RSS_AFTER_RESTART_DELAY_SECONDS} s after the first received message (MiB) | $(kib_to_mib "$after_restart_rss_kib") |"
     echo "| peak RSS, VmHWM, since the restart (MiB) | $(kib_to_mib "$after_restart_hwm_kib") |"
     echo
     echo "The fill ended by \`$fill_stop_reason\`, exit status $fill_status, $fill_errors errors" \
         "(wall time $fill_wall_seconds s including setup)."
     echo "RSS during the fill: $sample_count samples of VmRSS, one every $SAMPLE_INTERVAL s and one at the end."
-    echo "The received message had $received_body_bytes bytes; its MD5OfBody matched the body: $md5_matches;" \
-        "its run id matched the fill's: $run_id_matches."
+    if [ "$restart_outcome" = received ]; then
+        echo "The received message had $received_body_bytes bytes; its MD5OfBody matched the body: $md5_matches;" \
+            "its run id matched the fill's: $run_id_matches."
+    else
+        echo "No message was received after the restart ($restart_outcome after $restart_polls polls)." \
+            "Last error: $(restart_value last_error)"
+    fi
 } >"$results"
 cat "$results"
 log "results written to $results"
 if [ "$KEEP_BENCH_DIR" = 1 ]; then
     log "data directory, logs, fill.json and rss.csv kept in $bench_dir"
+fi
+if [ "$restart_outcome" != received ] || [ "$md5_matches" != yes ] || [ "$fill_status" -ne 0 ]; then
+    log "the run is incomplete or a check failed (see the results page); exit status 1"
+    exit 1
 fi
