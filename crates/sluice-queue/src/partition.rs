@@ -35,8 +35,8 @@ const MOVED_IN_MEMORY_MS: u64 = 60 * 60 * 1000;
 
 /// How long a partition remembers a send command by its first message id, so
 /// that the same command proposed again while a request is retried is
-/// stored once. It is longer than a request's whole routing deadline.
-const RECENT_SEND_MEMORY_MS: u64 = 60 * 1000;
+/// stored once. It is three times a request's whole routing deadline (10 s).
+const RECENT_SEND_MEMORY_MS: u64 = 30 * 1000;
 
 /// Messages sent within this many milliseconds of the first message of a
 /// run share one entry of `sent_runs`, so retention may remove a message up

@@ -156,6 +156,9 @@ impl Driver {
             heartbeat_tick: 2,
             applied: applied_index,
             max_size_per_msg: 1 << 20,
+            // Bounds the entries handed to one apply step, so a restart that
+            // replays a long log does not load all of it into memory at once.
+            max_committed_size_per_ready: 16 << 20,
             max_inflight_msgs: 256,
             check_quorum: true,
             pre_vote: true,
@@ -569,12 +572,13 @@ impl Driver {
             return Ok(());
         };
         // A snapshot copies the in-memory index (message records are already
-        // in RocksDB), so it waits for at least as many new entries as the
-        // index has entries. The copying then costs a bounded amount per
-        // applied entry however large the index grows.
+        // in RocksDB), so it waits for at least a quarter as many new entries
+        // as the index has entries. The copying then costs a bounded amount
+        // per applied entry however large the index grows, and the log that
+        // a restart replays stays short.
         let state_size = match &group.state_machine {
             StateMachine::Catalog => 0,
-            StateMachine::Partition(cell) => cell.read().index_entries() as u64,
+            StateMachine::Partition(cell) => cell.read().index_entries() as u64 / 4,
         };
         let interval = self.config.snapshot_interval_entries.max(state_size);
         if group.applied_index < group.storage.snapshot_index() + interval {

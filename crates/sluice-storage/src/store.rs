@@ -6,7 +6,7 @@ use std::sync::{Arc, RwLock};
 
 use protobuf::Message as _;
 use raft::prelude::{ConfState, Entry, HardState};
-use rocksdb::{ColumnFamilyDescriptor, Options, WriteBatch, WriteOptions, DB};
+use rocksdb::{BlockBasedOptions, Cache, ColumnFamilyDescriptor, Options, WriteBatch, WriteOptions, DB};
 
 use crate::group::{GroupState, GroupStorage};
 use crate::messages::MessageRecords;
@@ -56,6 +56,26 @@ impl SnapshotRecord {
     }
 }
 
+/// The block cache shared by every column family. Index and filter blocks
+/// live in it too, so the memory that RocksDB needs to read a large backlog
+/// is bounded by this and the memtables.
+const BLOCK_CACHE_BYTES: usize = 32 << 20;
+
+fn column_family_options(cache: &Cache) -> Options {
+    let mut table = BlockBasedOptions::default();
+    table.set_block_cache(cache);
+    table.set_block_size(16 << 10);
+    table.set_cache_index_and_filter_blocks(true);
+    table.set_pin_l0_filter_and_index_blocks_in_cache(true);
+    let mut options = Options::default();
+    options.set_block_based_table_factory(&table);
+    options.set_compression_type(rocksdb::DBCompressionType::Lz4);
+    // The WAL is fsynced by every group-commit write, so the memtables can
+    // stay large and flush rarely.
+    options.set_write_buffer_size(32 << 20);
+    options
+}
+
 /// The node's single RocksDB instance, shared by every Raft group.
 #[derive(Clone)]
 pub struct NodeStore {
@@ -68,17 +88,14 @@ impl NodeStore {
         let mut options = Options::default();
         options.create_if_missing(true);
         options.create_missing_column_families(true);
-        options.set_compression_type(rocksdb::DBCompressionType::Lz4);
-        // The WAL is fsynced by every group-commit write, so the memtables can
-        // stay large and flush rarely.
-        options.set_write_buffer_size(32 << 20);
         // All memtables together stay under this, whatever the number of
         // column families, so memory does not grow with the backlog.
-        options.set_db_write_buffer_size(96 << 20);
+        options.set_db_write_buffer_size(80 << 20);
         options.set_max_background_jobs(2);
+        let cache = Cache::new_lru_cache(BLOCK_CACHE_BYTES);
         let families = [CF_LOG, CF_RAFT_STATE, CF_STATE_MACHINE, CF_MESSAGES]
             .into_iter()
-            .map(|name| ColumnFamilyDescriptor::new(name, Options::default()));
+            .map(|name| ColumnFamilyDescriptor::new(name, column_family_options(&cache)));
         let db = DB::open_cf_descriptors(&options, path, families)?;
         Ok(NodeStore { db: Arc::new(db) })
     }
