@@ -48,6 +48,9 @@ const SENT_RUN_MS: u64 = 1_000;
 pub struct NewMessage {
     pub message_id: String,
     pub body: String,
+    /// MD5 of the body as lowercase hex, computed once by the gateway for
+    /// SendMessage's MD5OfMessageBody and kept for ReceiveMessage's MD5OfBody.
+    pub body_md5: String,
     /// Message attributes, encoded by the gateway; opaque here.
     pub attributes: Vec<u8>,
     pub sender_id: String,

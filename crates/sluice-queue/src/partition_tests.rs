@@ -9,6 +9,7 @@ fn message(id: &str, group: Option<&str>, dedup: Option<&str>, delay_ms: u64) ->
     NewMessage {
         message_id: id.into(),
         body: format!("body of {id}"),
+        body_md5: String::new(),
         attributes: Vec::new(),
         sender_id: "000000000000".into(),
         trace_header: None,

@@ -27,6 +27,7 @@ fn send(id: &str) -> PartitionCommand {
     let message = NewMessage {
         message_id: id.into(),
         body: format!("body {id}"),
+        body_md5: String::new(),
         attributes: Vec::new(),
         sender_id: "000000000000".into(),
         trace_header: None,

@@ -154,7 +154,7 @@ fn to_received(meta: &QueueMeta, view: MessageView, system_names: &[String], att
     ReceivedMessage {
         message_id: message.message_id.clone(),
         receipt_handle: view.receipt_handle.encode(),
-        md5_of_body: sluice_sqs::md5_of_body(&message.body),
+        md5_of_body: message.body_md5.clone(),
         body: message.body.clone(),
         attributes,
         md5_of_message_attributes: sluice_sqs::md5_of_message_attributes(&message_attributes),

@@ -18,10 +18,11 @@ pub async fn send_message(
 ) -> Result<Response, SqsError> {
     let meta = resolve_queue(gateway, context, queue_url).await?;
     let message = prepare(&meta, context, &entry)?;
+    let body_md5 = message.body_md5.clone();
     let group_id = partition_for_send(&meta, entry.message_group_id.as_deref());
     let mut sent = propose_send(gateway, &meta, group_id, vec![message]).await?;
     let outcome = sent.pop().ok_or_else(|| SqsError::internal_error("SendMessage applied no message"))?;
-    Ok(Response::SendMessage(send_result(&meta, &entry, outcome)))
+    Ok(Response::SendMessage(send_result(&meta, &entry, body_md5, outcome)))
 }
 
 pub async fn send_message_batch(
@@ -53,9 +54,14 @@ pub async fn send_message_batch(
     let proposals = by_partition.into_iter().map(|(group_id, (accepted, messages))| {
         let meta = &meta;
         async move {
+            let digests: Vec<String> = messages.iter().map(|message| message.body_md5.clone()).collect();
             let sent = propose_send(gateway, meta, group_id, messages).await?;
-            let results: Vec<(String, SendResult)> =
-                accepted.iter().zip(sent).map(|(entry, outcome)| (entry.id.clone(), send_result(meta, entry, outcome))).collect();
+            let results: Vec<(String, SendResult)> = accepted
+                .iter()
+                .zip(digests)
+                .zip(sent)
+                .map(|((entry, body_md5), outcome)| (entry.id.clone(), send_result(meta, entry, body_md5, outcome)))
+                .collect();
             Ok::<_, SqsError>(results)
         }
     });
@@ -88,6 +94,7 @@ fn prepare(meta: &QueueMeta, context: &RequestContext, entry: &SendEntry) -> Res
     Ok(NewMessage {
         message_id: uuid::Uuid::new_v4().to_string(),
         body: entry.message_body.clone(),
+        body_md5: sluice_sqs::md5_of_body(&entry.message_body),
         attributes: encode_attributes(&entry.message_attributes),
         sender_id: context.sender_id.clone(),
         trace_header,
@@ -114,10 +121,10 @@ async fn propose_send(
     }
 }
 
-fn send_result(meta: &QueueMeta, entry: &SendEntry, outcome: SendOutcome) -> SendResult {
+fn send_result(meta: &QueueMeta, entry: &SendEntry, body_md5: String, outcome: SendOutcome) -> SendResult {
     SendResult {
         message_id: outcome.message_id,
-        md5_of_message_body: sluice_sqs::md5_of_body(&entry.message_body),
+        md5_of_message_body: body_md5,
         md5_of_message_attributes: sluice_sqs::md5_of_message_attributes(&entry.message_attributes),
         md5_of_message_system_attributes: sluice_sqs::md5_of_message_system_attributes(&entry.message_system_attributes),
         sequence_number: meta.fifo.then(|| sequence_number(outcome.sequence)),
