@@ -33,8 +33,9 @@ impl StoredMessage {
 
 /// Message records of one partition, by sequence number.
 ///
-/// Writes may be buffered until [`MessageStore::flush`]; the partition flushes
-/// at the end of every applied command, so reads never need to see a buffer.
+/// Writes may be buffered until [`MessageStore::flush`], but `get` must see
+/// them at once: a receive can follow the send it reads in the same batch
+/// of applied entries.
 pub trait MessageStore: Send + Sync {
     /// The record of `sequence`, or `None` if there is none (or it cannot be read).
     fn get(&self, sequence: u64) -> Option<StoredMessage>;

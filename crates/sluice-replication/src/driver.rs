@@ -489,7 +489,7 @@ impl Driver {
                 Ok(envelope) => envelope,
                 Err(error) => panic!("entry {} of group {group_id} does not decode: {error}", entry.index),
             };
-            let outcome = apply_command(group, entry.index, envelope, &self.shared)?;
+            let outcome = apply_command(group, entry.index, envelope, &self.shared);
             if let Outcome::Catalog(Ok(effect)) = &outcome {
                 catalog_effects.push(effect.clone());
             }
@@ -503,6 +503,7 @@ impl Driver {
         }
         if let Some(group) = self.groups.get(&group_id) {
             if let StateMachine::Partition(cell) = &group.state_machine {
+                flush_records(group_id, cell)?;
                 cell.version.send_modify(|version| *version += 1);
             }
         }
@@ -714,27 +715,33 @@ fn answer_reads(group: &mut Group) {
     }
 }
 
-/// Applies one entry's command. The error is a failed write of message
-/// records, which stops the node like any other storage error.
-fn apply_command(group: &mut Group, index: u64, envelope: Envelope, shared: &Shared) -> Result<Outcome, StorageError> {
+/// Applies one entry's command; a partition's record writes stay buffered
+/// until [`flush_records`].
+fn apply_command(group: &mut Group, index: u64, envelope: Envelope, shared: &Shared) -> Outcome {
     match (&group.state_machine, envelope.command) {
         (StateMachine::Catalog, Command::Catalog(command)) => {
             let mut catalog = shared.catalog.write().expect("catalog lock poisoned");
-            Ok(Outcome::Catalog(catalog.apply(command, envelope.now_ms)))
+            Outcome::Catalog(catalog.apply(command, envelope.now_ms))
         }
         (StateMachine::Partition(cell), Command::Partition(command)) => {
             let mut partition = cell.state.write().expect("partition lock poisoned");
             let group_id = group.storage.group_id();
-            let outcome = partition.apply(group_id, index, envelope.now_ms, command);
-            partition.flush().map_err(|reason| StorageError::Corrupt {
-                column_family: "messages",
-                key: group_id.to_string(),
-                reason: format!("writing message records failed: {reason}"),
-            })?;
-            Ok(Outcome::Partition(outcome))
+            Outcome::Partition(partition.apply(group_id, index, envelope.now_ms, command))
         }
         (_, command) => panic!("entry {index} carries {command:?}, which its group cannot apply"),
     }
+}
+
+/// Writes the message records of the entries just applied to a partition,
+/// with one unsynced write. A failure stops the node like any other storage
+/// error: the entries are applied in memory but their records are not stored.
+fn flush_records(group_id: u64, cell: &PartitionCell) -> Result<(), StorageError> {
+    let mut partition = cell.state.write().expect("partition lock poisoned");
+    partition.flush().map_err(|reason| StorageError::Corrupt {
+        column_family: "messages",
+        key: group_id.to_string(),
+        reason: format!("writing message records failed: {reason}"),
+    })
 }
 
 /// Entry context: proposing node id and node-local proposal id, so that only

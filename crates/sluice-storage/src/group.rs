@@ -304,6 +304,28 @@ mod tests {
     }
 
     #[test]
+    fn pending_record_writes_are_readable() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = NodeStore::open(dir.path()).unwrap();
+        let mut records = store.message_records(2);
+        records.put(1, b"one");
+        records.flush().unwrap();
+        records.put(2, b"two");
+        records.put(5, b"five");
+        records.delete(1);
+        records.delete_range(4, 9);
+        assert_eq!(records.get(1).unwrap(), None, "a pending delete hides a stored record");
+        assert_eq!(records.get(2).unwrap().as_deref(), Some(&b"two"[..]), "a pending put is readable");
+        assert_eq!(records.get(5).unwrap(), None, "a pending range delete hides a pending put");
+        assert_eq!(store.message_records(2).get(2).unwrap(), None, "nothing is written before the flush");
+        records.flush().unwrap();
+        let reread = store.message_records(2);
+        assert_eq!(reread.get(1).unwrap(), None);
+        assert_eq!(reread.get(2).unwrap().as_deref(), Some(&b"two"[..]));
+        assert_eq!(reread.get(5).unwrap(), None);
+    }
+
+    #[test]
     fn corrupt_entry_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
         let store = NodeStore::open(dir.path()).unwrap();

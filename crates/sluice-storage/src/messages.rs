@@ -1,34 +1,54 @@
 //! Message records of partition groups, in the `messages` column family.
 //!
 //! The partition state machine writes a record when it stores a message and
-//! deletes it when the message goes. Writes are buffered per applied command
-//! and written without fsync: the WAL reaches disk with the next fsynced log
-//! write, and anything lost in a crash is written again when the log is
-//! replayed from the last snapshot.
+//! deletes it when the message goes. Writes are buffered, readable at once,
+//! and written with one unsynced write per apply step: the WAL reaches disk
+//! with the next fsynced log write, and anything lost in a crash is written
+//! again when the log is replayed from the last snapshot.
 
-use std::sync::{Arc, Mutex};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use rocksdb::{WriteBatch, WriteOptions, DB};
 
 use crate::record::{self, CF_MESSAGES};
 use crate::StorageError;
 
+/// Writes not yet in RocksDB.
+#[derive(Default)]
+struct Pending {
+    batch: WriteBatch,
+    /// Payloads put, or `None` for deleted, by sequence.
+    records: HashMap<u64, Option<Vec<u8>>>,
+    /// Ranges deleted, `from..to`.
+    deleted_ranges: Vec<(u64, u64)>,
+}
+
 /// One group's message records, with a buffer of pending writes.
 pub struct MessageRecords {
     group_id: u64,
     db: Arc<DB>,
-    /// Only reached through `&mut self`; the mutex makes the handle `Sync`
-    /// for readers on other threads without ever being contended.
-    batch: Mutex<WriteBatch>,
+    /// Written by the Raft thread; read by it and, under the partition's
+    /// lock, by gateway threads, so the mutex is never contended.
+    pending: Mutex<Pending>,
 }
 
 impl MessageRecords {
     pub(crate) fn new(group_id: u64, db: Arc<DB>) -> MessageRecords {
-        MessageRecords { group_id, db, batch: Mutex::new(WriteBatch::default()) }
+        MessageRecords { group_id, db, pending: Mutex::new(Pending::default()) }
     }
 
     /// The payload of the record of `sequence`, checked against its crc32.
     pub fn get(&self, sequence: u64) -> Result<Option<Vec<u8>>, StorageError> {
+        {
+            let pending = self.lock();
+            if let Some(record) = pending.records.get(&sequence) {
+                return Ok(record.clone());
+            }
+            if pending.deleted_ranges.iter().any(|&(from, to)| (from..to).contains(&sequence)) {
+                return Ok(None);
+            }
+        }
         let key = record::message_key(self.group_id, sequence);
         let Some(raw) = self.db.get_pinned_cf(self.cf(), key)? else {
             return Ok(None);
@@ -39,11 +59,17 @@ impl MessageRecords {
     pub fn put(&mut self, sequence: u64, payload: &[u8]) {
         let key = record::message_key(self.group_id, sequence);
         let cf = self.db.cf_handle(CF_MESSAGES).expect("messages column family must exist");
-        self.batch.get_mut().expect("message batch lock poisoned").put_cf(cf, key, record::frame(payload));
+        let pending = self.pending.get_mut().expect("message records lock poisoned");
+        pending.batch.put_cf(cf, key, record::frame(payload));
+        pending.records.insert(sequence, Some(payload.to_vec()));
     }
 
     pub fn delete(&mut self, sequence: u64) {
-        self.delete_range(sequence, sequence + 1);
+        let key = record::message_key(self.group_id, sequence);
+        let cf = self.db.cf_handle(CF_MESSAGES).expect("messages column family must exist");
+        let pending = self.pending.get_mut().expect("message records lock poisoned");
+        pending.batch.delete_cf(cf, key);
+        pending.records.insert(sequence, None);
     }
 
     /// Deletes the records of the sequences `from..to`.
@@ -51,26 +77,31 @@ impl MessageRecords {
         if from >= to {
             return;
         }
-        let cf = self.db.cf_handle(CF_MESSAGES).expect("messages column family must exist");
-        let batch = self.batch.get_mut().expect("message batch lock poisoned");
-        let start = record::message_key(self.group_id, from);
         if to - from == 1 {
-            batch.delete_cf(cf, start);
-        } else {
-            batch.delete_range_cf(cf, start, record::message_key(self.group_id, to));
+            return self.delete(from);
         }
+        let cf = self.db.cf_handle(CF_MESSAGES).expect("messages column family must exist");
+        let pending = self.pending.get_mut().expect("message records lock poisoned");
+        let (start, end) = (record::message_key(self.group_id, from), record::message_key(self.group_id, to));
+        pending.batch.delete_range_cf(cf, start, end);
+        pending.records.retain(|sequence, _| !(from..to).contains(sequence));
+        pending.deleted_ranges.push((from, to));
     }
 
     /// Writes the buffered changes, without waiting for an fsync.
     pub fn flush(&mut self) -> Result<(), StorageError> {
-        let batch = std::mem::take(self.batch.get_mut().expect("message batch lock poisoned"));
-        if batch.is_empty() {
+        let pending = std::mem::take(self.pending.get_mut().expect("message records lock poisoned"));
+        if pending.batch.is_empty() {
             return Ok(());
         }
         let mut options = WriteOptions::default();
         options.set_sync(false);
-        self.db.write_opt(batch, &options)?;
+        self.db.write_opt(pending.batch, &options)?;
         Ok(())
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Pending> {
+        self.pending.lock().expect("message records lock poisoned")
     }
 
     fn cf(&self) -> &rocksdb::ColumnFamily {
