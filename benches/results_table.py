@@ -17,7 +17,7 @@ SYSTEMS = [
     ("cluster", "Sluice, 3 nodes (RF 3)"),
     ("moto", "moto_server"),
 ]
-WORKLOADS = ["send", "cycle", "latency"]
+WORKLOADS = ["send", "half", "cycle", "latency"]
 
 
 def load_env(path):
@@ -62,6 +62,11 @@ def metric_rows(reports, env):
     for quantile in ["p50", "p99"]:
         yield (f"send: SendMessageBatch {quantile} (ms)", "ms",
                per_system("send", "latency_ms", "SendMessageBatch", quantile))
+    yield "half: target rate, half of send-only (messages/s)", "rate", per_system("half", "settings", "rate_target")
+    yield "half: sent messages/s", "rate", per_system("half", "throughput", "sent_messages_per_second")
+    for quantile in ["p50", "p90", "p99"]:
+        yield (f"half: SendMessageBatch {quantile} (ms)", "ms",
+               per_system("half", "latency_ms", "SendMessageBatch", quantile))
     yield "cycle: sent messages/s", "rate", per_system("cycle", "throughput", "sent_messages_per_second")
     yield ("cycle: received and deleted messages/s", "rate",
            per_system("cycle", "throughput", "deleted_messages_per_second"))
@@ -135,7 +140,8 @@ def main():
         print(f"| moto | {env['moto_version']} |")
     print()
     print(f"Workloads (sluice-loadgen, 1 KiB bodies, batches of 10, {env.get('queues', '?')} queue(s)): "
-          f"`send` with {env.get('senders', '?')} senders and `cycle` with {env.get('senders', '?')} senders and "
+          f"`send` with {env.get('senders', '?')} senders, `half` (the same at half of `send`'s rate, "
+          f"open loop) and `cycle` with {env.get('senders', '?')} senders and "
           f"{env.get('receivers', '?')} receivers, {env.get('duration', '?')} s each; `latency` with one probe "
           f"every {env.get('latency_interval_ms', '?')} ms for {env.get('latency_duration', '?')} s and a receiver "
           f"long-polling with WaitTimeSeconds=20. Sluice nodes run with --partitions {env.get('partitions', '?')}. "

@@ -13,7 +13,10 @@
 #   DURATION [20]            seconds of each throughput workload
 #   LATENCY_DURATION [20]    seconds of the latency workload
 #   LATENCY_INTERVAL_MS [100] milliseconds between two latency probes
-#   SENDERS [8] RECEIVERS [8] QUEUES [1]   loadgen concurrency and queues
+#   SENDERS [8] RECEIVERS [16] QUEUES [1]  loadgen concurrency and queues; a
+#                            receiver makes two requests (receive, delete) per
+#                            batch a sender makes one for, so twice as many
+#                            receivers keep up with the senders in `cycle`
 #   PARTITIONS [1]           --partitions of every sluice node (docs/benchmarks.md
 #                            explains why 1)
 #   SYSTEMS ["single cluster moto"]        which systems to run
@@ -36,7 +39,7 @@ DURATION=${DURATION:-20}
 LATENCY_DURATION=${LATENCY_DURATION:-20}
 LATENCY_INTERVAL_MS=${LATENCY_INTERVAL_MS:-100}
 SENDERS=${SENDERS:-8}
-RECEIVERS=${RECEIVERS:-8}
+RECEIVERS=${RECEIVERS:-16}
 QUEUES=${QUEUES:-1}
 PARTITIONS=${PARTITIONS:-1}
 SYSTEMS=${SYSTEMS:-"single cluster moto"}
@@ -239,6 +242,25 @@ run_workloads() {
     "$loadgen_bin" send "${endpoint_flags[@]}" "${common[@]}" --senders "$SENDERS" --duration "${DURATION}s" \
         >"$reports/$system-send.json" 2>"$reports/$system-send.log" \
         || log "$system: send exited with status $? (see $reports/$system-send.log)"
+
+    # Half of the send-only rate, open loop: the latency a user sees when
+    # the system is not saturated.
+    local half_rate
+    half_rate=$(python3 -c 'import json, sys
+try:
+    rate = json.load(open(sys.argv[1]))["throughput"]["sent_messages_per_second"]
+except (OSError, ValueError, KeyError, TypeError):
+    rate = 0
+print(int(rate / 2))' "$reports/$system-send.json")
+    if [ "$half_rate" -ge 1 ]; then
+        log "$system: send at half the send-only rate, $half_rate msg/s, ${DURATION} s"
+        "$loadgen_bin" send "${endpoint_flags[@]}" "${common[@]}" --senders "$SENDERS" --duration "${DURATION}s" \
+            --rate "$half_rate" \
+            >"$reports/$system-half.json" 2>"$reports/$system-half.log" \
+            || log "$system: send at half rate exited with status $? (see $reports/$system-half.log)"
+    else
+        log "$system: no send-only rate measured, so no run at half of it"
+    fi
 
     log "$system: cycle, ${DURATION} s"
     "$loadgen_bin" cycle "${endpoint_flags[@]}" "${common[@]}" --senders "$SENDERS" --receivers "$RECEIVERS" \

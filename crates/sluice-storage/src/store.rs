@@ -69,7 +69,10 @@ fn column_family_options(cache: &Cache) -> Options {
     table.set_pin_l0_filter_and_index_blocks_in_cache(true);
     let mut options = Options::default();
     options.set_block_based_table_factory(&table);
-    options.set_compression_type(rocksdb::DBCompressionType::Lz4);
+    // Most records are deleted soon after they are written, so only the
+    // bottom level, where a backlog settles, is worth compressing.
+    options.set_compression_type(rocksdb::DBCompressionType::None);
+    options.set_bottommost_compression_type(rocksdb::DBCompressionType::Lz4);
     // The WAL is fsynced by every group-commit write, so the memtables can
     // stay large and flush rarely.
     options.set_write_buffer_size(32 << 20);
