@@ -140,8 +140,8 @@ def main():
         print(f"| moto | {env['moto_version']} |")
     print()
     print(f"Workloads (sluice-loadgen, 1 KiB bodies, batches of 10, {env.get('queues', '?')} queue(s)): "
-          f"`send` with {env.get('senders', '?')} senders, `half` (the same at half of `send`'s rate, "
-          f"open loop) and `cycle` with {env.get('senders', '?')} senders and "
+          f"`send` with {env.get('senders', '?')} senders, `half` (open loop at half of `send`'s rate, "
+          f"{env.get('half_senders', '?')} senders) and `cycle` with {env.get('senders', '?')} senders and "
           f"{env.get('receivers', '?')} receivers, {env.get('duration', '?')} s each; `latency` with one probe "
           f"every {env.get('latency_interval_ms', '?')} ms for {env.get('latency_duration', '?')} s and a receiver "
           f"long-polling with WaitTimeSeconds=20. Sluice nodes run with --partitions {env.get('partitions', '?')}. "

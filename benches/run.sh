@@ -17,6 +17,9 @@
 #                            receiver makes two requests (receive, delete) per
 #                            batch a sender makes one for, so twice as many
 #                            receivers keep up with the senders in `cycle`
+#   HALF_SENDERS [64]        senders of the run at half the send-only rate: enough
+#                            that a slow response rarely delays the next request
+#                            of the same sender, so the figure is the server's
 #   PARTITIONS [1]           --partitions of every sluice node (docs/benchmarks.md
 #                            explains why 1)
 #   SYSTEMS ["single cluster moto"]        which systems to run
@@ -40,6 +43,7 @@ LATENCY_DURATION=${LATENCY_DURATION:-20}
 LATENCY_INTERVAL_MS=${LATENCY_INTERVAL_MS:-100}
 SENDERS=${SENDERS:-8}
 RECEIVERS=${RECEIVERS:-16}
+HALF_SENDERS=${HALF_SENDERS:-64}
 QUEUES=${QUEUES:-1}
 PARTITIONS=${PARTITIONS:-1}
 SYSTEMS=${SYSTEMS:-"single cluster moto"}
@@ -208,6 +212,7 @@ log "fsync rate: $fsync_per_second fsyncs/s (4 KiB write + fsync, 3 s)"
     echo "latency_interval_ms=$LATENCY_INTERVAL_MS"
     echo "senders=$SENDERS"
     echo "receivers=$RECEIVERS"
+    echo "half_senders=$HALF_SENDERS"
     echo "queues=$QUEUES"
     echo "partitions=$PARTITIONS"
 } >"$reports/machine.env"
@@ -254,7 +259,7 @@ except (OSError, ValueError, KeyError, TypeError):
 print(int(rate / 2))' "$reports/$system-send.json")
     if [ "$half_rate" -ge 1 ]; then
         log "$system: send at half the send-only rate, $half_rate msg/s, ${DURATION} s"
-        "$loadgen_bin" send "${endpoint_flags[@]}" "${common[@]}" --senders "$SENDERS" --duration "${DURATION}s" \
+        "$loadgen_bin" send "${endpoint_flags[@]}" "${common[@]}" --senders "$HALF_SENDERS" --duration "${DURATION}s" \
             --rate "$half_rate" \
             >"$reports/$system-half.json" 2>"$reports/$system-half.log" \
             || log "$system: send at half rate exited with status $? (see $reports/$system-half.log)"

@@ -416,10 +416,13 @@ impl Driver {
             return Ok(());
         }
         if !batch.is_empty() {
+            let started = Instant::now();
             self.store.write(batch, true)?;
+            note_slow("persisting raft entries with fsync", started);
         }
 
         let mut commit_updates = self.store.batch();
+        let started = Instant::now();
         for (group_id, mut ready) in readies {
             // Messages go out only now, after the entries they describe are durable.
             self.send(group_id, ready.take_messages());
@@ -446,6 +449,7 @@ impl Driver {
         if !commit_updates.is_empty() {
             self.store.write(commit_updates, false)?;
         }
+        note_slow("sending and applying", started);
         Ok(())
     }
 
@@ -592,9 +596,22 @@ impl Driver {
         .expect("encoding a state machine cannot fail");
         let voters = group.raw.raft.prs().conf().voters().ids().iter().collect();
         let snapshot = SnapshotRecord { index: group.applied_index, term: group.applied_term, voters, data };
+        let started = Instant::now();
         self.store.save_snapshot(&group.storage, &snapshot)?;
+        note_slow("saving a snapshot", started);
         info!(group_id, index = snapshot.index, bytes = snapshot.data.len(), "saved snapshot and truncated the log");
         Ok(())
+    }
+}
+
+/// A step of the Raft thread longer than this is logged: every group on the
+/// node waits for it.
+const SLOW_STEP: Duration = Duration::from_millis(50);
+
+fn note_slow(step: &str, started: Instant) {
+    let elapsed = started.elapsed();
+    if elapsed >= SLOW_STEP {
+        warn!(elapsed_ms = elapsed.as_millis() as u64, "slow raft thread step: {step}");
     }
 }
 

@@ -7,11 +7,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use axum::serve::ListenerExt;
 use clap::{Parser, Subcommand};
 use sluice_gateway::{Gateway, GatewayConfig};
 use sluice_cluster::{GrpcTransport, NodeHandle, Peers, Router};
 use sluice_replication::{NoTransport, Node, NodeConfig, Transport};
-use tracing::{error, info};
+use tracing::{error, info, warn};
 
 #[derive(Parser)]
 #[command(name = "sluice", version, about = "A replicated message queue that speaks the Amazon SQS API.")]
@@ -157,9 +158,16 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 }
             });
         }
+        // Without TCP_NODELAY a response split over two segments can wait for
+        // the client's delayed ACK, up to 40 ms on Linux.
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
-            .with_context(|| format!("binding the SQS endpoint to {}", config.listen))?;
+            .with_context(|| format!("binding the SQS endpoint to {}", config.listen))?
+            .tap_io(|stream| {
+                if let Err(error) = stream.set_nodelay(true) {
+                    warn!(%error, "cannot set TCP_NODELAY on an SQS connection");
+                }
+            });
         info!(endpoint = %format!("http://{}", config.listen), "sluice is ready");
         axum::serve(listener, sluice_gateway::router(gateway))
             .with_graceful_shutdown(shutdown_signal())
