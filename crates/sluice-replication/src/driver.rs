@@ -404,6 +404,12 @@ impl Driver {
             if let Some(hard_state) = ready.hs() {
                 batch.set_hard_state(&group.storage, hard_state);
             }
+            // A leader's appends to its followers may leave before its own
+            // fsync (raft-rs puts only such messages here), so the followers'
+            // fsyncs overlap the leader's.
+            for message in ready.take_messages() {
+                self.transport.send(group_id, message);
+            }
             readies.push((group_id, ready));
         }
         if catalog_restored {
@@ -424,8 +430,8 @@ impl Driver {
         let mut commit_updates = self.store.batch();
         let started = Instant::now();
         for (group_id, mut ready) in readies {
-            // Messages go out only now, after the entries they describe are durable.
-            self.send(group_id, ready.take_messages());
+            // Votes and acknowledgements go out only now, after the entries and
+            // states they describe are durable.
             self.send(group_id, ready.take_persisted_messages());
             let committed = ready.take_committed_entries();
             self.apply(group_id, committed)?;
