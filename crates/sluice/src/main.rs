@@ -71,6 +71,7 @@ struct ServeArgs {
 }
 
 fn main() -> anyhow::Result<()> {
+    limit_malloc_arenas();
     let cli = Cli::parse();
     match cli.command {
         CliCommand::DefaultConfig => {
@@ -176,6 +177,22 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     })?;
     info!("shut down");
     Ok(())
+}
+
+/// glibc gives each thread that allocates its own heap ("arena") and keeps
+/// freed memory in it. With RocksDB's threads, the HTTP workers and the Raft
+/// thread that came to more than three times the memory in use (199 MiB
+/// against 55 MiB resident after a restart with a 10-million message
+/// backlog), so the node uses two arenas unless the environment sets
+/// glibc's own `MALLOC_ARENA_MAX`. Must run before any thread starts.
+fn limit_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
+        // SAFETY: mallopt only changes allocator settings; no thread exists yet.
+        unsafe {
+            libc::mallopt(libc::M_ARENA_MAX, 2);
+        }
+    }
 }
 
 async fn shutdown_signal() {
