@@ -1,4 +1,4 @@
-//! Where a partition keeps the contents of its messages.
+//! Storage of the contents of a partition's messages.
 //!
 //! A partition holds only an index in memory; bodies and attributes go to a
 //! [`MessageStore`]: RocksDB on a node, a map in tests. A record is written

@@ -2,9 +2,9 @@
 //!
 //! The partition state machine writes a record when it stores a message and
 //! deletes it when the message goes. Writes are buffered, readable at once,
-//! and written with one unsynced write per apply step: the WAL reaches disk
-//! with the next fsynced log write, and anything lost in a crash is written
-//! again when the log is replayed from the last snapshot.
+//! and written with one unsynced write per apply step. Their WAL records
+//! reach the disk with the next fsynced log write. Anything lost in a crash
+//! is written again when the log is replayed from the last snapshot.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};

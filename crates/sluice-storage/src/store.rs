@@ -100,6 +100,11 @@ impl NodeStore {
         // kernel would otherwise write back all at once, in front of the
         // WAL's next fsync.
         options.set_bytes_per_sync(1 << 20);
+        // The small column families (Raft state, snapshots) fill their
+        // memtables slowly and would keep every WAL file alive meanwhile.
+        // Past this total RocksDB flushes them, so the WAL that a restart
+        // replays into memory stays small.
+        options.set_max_total_wal_size(64 << 20);
         // A memtable switch starts a new WAL file. Reusing old files instead
         // of creating them keeps the fsync after a switch as fast as any other.
         options.set_recycle_log_file_num(4);
