@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use sluice_cluster::Router;
 use sluice_sqs::{EncodedResponse, Protocol, Request, SqsError};
-use tracing::{info_span, warn, Instrument};
+use tracing::{debug, info_span, warn, Instrument};
 
 use crate::context::RequestContext;
 
@@ -52,6 +52,10 @@ impl Gateway {
     }
 }
 
+/// Requests that take at least this long, from the handler's start to the
+/// encoded response, are logged at debug level with their duration.
+const SLOW_REQUEST: std::time::Duration = std::time::Duration::from_millis(50);
+
 /// Builds the axum router serving both SQS protocols on every path.
 pub fn router(gateway: Arc<Gateway>) -> axum::Router {
     axum::Router::new()
@@ -70,6 +74,7 @@ async fn handle(
     if method == Method::GET && uri.path() == "/health" && uri.query().is_none() {
         return (StatusCode::OK, "ok\n").into_response();
     }
+    let started = std::time::Instant::now();
     let request_id = uuid::Uuid::new_v4().to_string();
     let target = headers.get("x-amz-target").and_then(|value| value.to_str().ok());
     let protocol = if target.is_some() { Protocol::Json } else { Protocol::Query };
@@ -87,6 +92,11 @@ async fn handle(
     }
     .instrument(span)
     .await;
+    let elapsed = started.elapsed();
+    if elapsed >= SLOW_REQUEST {
+        // Debug level, because a long poll is slow by design.
+        debug!(%request_id, target, elapsed_ms = elapsed.as_millis() as u64, "slow request");
+    }
     into_http(encoded, &request_id)
 }
 

@@ -595,11 +595,13 @@ impl Driver {
         if group.applied_index < group.storage.snapshot_index() + interval {
             return Ok(());
         }
+        let started = Instant::now();
         let data = match &group.state_machine {
             StateMachine::Catalog => bincode::serialize(&*self.shared.catalog.read().expect("catalog lock poisoned")),
             StateMachine::Partition(cell) => Ok(cell.read().encode_index()),
         }
         .expect("encoding a state machine cannot fail");
+        note_slow("encoding a snapshot", started);
         let voters = group.raw.raft.prs().conf().voters().ids().iter().collect();
         let snapshot = SnapshotRecord { index: group.applied_index, term: group.applied_term, voters, data };
         let started = Instant::now();
@@ -759,12 +761,15 @@ fn apply_command(group: &mut Group, index: u64, envelope: Envelope, shared: &Sha
 /// with one unsynced write. A failure stops the node like any other storage
 /// error: the entries are applied in memory but their records are not stored.
 fn flush_records(group_id: u64, cell: &PartitionCell) -> Result<(), StorageError> {
+    let started = Instant::now();
     let mut partition = cell.state.write().expect("partition lock poisoned");
     partition.flush().map_err(|reason| StorageError::Corrupt {
         column_family: "messages",
         key: group_id.to_string(),
         reason: format!("writing message records failed: {reason}"),
-    })
+    })?;
+    note_slow("writing message records", started);
+    Ok(())
 }
 
 /// Entry context: proposing node id and node-local proposal id, so that only

@@ -104,7 +104,7 @@ impl NodeStore {
         // memtables slowly and would keep every WAL file alive meanwhile.
         // Past this total RocksDB flushes them, so the WAL that a restart
         // replays into memory stays small.
-        options.set_max_total_wal_size(64 << 20);
+        options.set_max_total_wal_size(256 << 20);
         // A memtable switch starts a new WAL file. Reusing old files instead
         // of creating them keeps the fsync after a switch as fast as any other.
         options.set_recycle_log_file_num(4);
