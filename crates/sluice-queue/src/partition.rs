@@ -313,7 +313,7 @@ impl Partition {
     }
 
     /// A partition from an index encoded by [`Partition::encode_index`] and the
-    /// store that holds its records as of that index or later.
+    /// store that contains its records as of that index or later.
     pub fn decode_index(bytes: &[u8], store: Box<dyn MessageStore>) -> Result<Partition, String> {
         let index = bincode::deserialize(bytes).map_err(|error| format!("partition index: {error}"))?;
         Ok(Partition { index, store })
@@ -642,7 +642,7 @@ impl Index {
             self.attempts.insert(attempt_id.clone(), attempt);
         }
         // A record can be missing only while entries are replayed over a
-        // store that is ahead of the index; nobody waits for those replies.
+        // store that is ahead of the index, and no caller waits for those replies.
         handles.into_iter().filter_map(|handle| self.view(&*store, handle)).collect()
     }
 
@@ -820,7 +820,7 @@ impl Index {
         store.delete_range(from, end);
     }
 
-    /// The first sequence number that the retention period keeps at `now_ms`.
+    /// Returns the first sequence number that the retention period keeps at `now_ms`.
     fn expiry_cutoff(&self, now_ms: TimestampMs, retention_ms: u64) -> u64 {
         for run in &self.sent_runs {
             if run.latest_ms + retention_ms > now_ms {

@@ -331,7 +331,7 @@ impl MessageStore for SharedStore {
     }
 }
 
-/// A command for the replay test; `handles` are receipt handles seen so far.
+/// Builds a command for the replay test from receipt `handles` seen so far.
 fn random_command(kind: u8, index: u64, handles: &[ReceiptHandle]) -> PartitionCommand {
     let receive = |max_receive_count| {
         PartitionCommand::Receive(ReceiveRequest {
@@ -365,7 +365,7 @@ fn random_command(kind: u8, index: u64, handles: &[ReceiptHandle]) -> PartitionC
 
 proptest! {
     /// The restart and snapshot-install case: an index from an earlier log
-    /// position, over a store that already holds the records of later
+    /// position, over a store that already contains the records of later
     /// entries, replays those entries to the same index and records.
     #[test]
     fn replay_over_a_newer_store_converges(

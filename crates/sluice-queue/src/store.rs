@@ -37,7 +37,7 @@ impl StoredMessage {
 /// them at once: a receive can follow the send it reads in the same batch
 /// of applied entries.
 pub trait MessageStore: Send + Sync {
-    /// The record of `sequence`, or `None` if there is none (or it cannot be read).
+    /// Reads the record of `sequence`: `None` if there is none or it cannot be read.
     fn get(&self, sequence: u64) -> Option<StoredMessage>;
     fn put(&mut self, sequence: u64, message: &StoredMessage);
     fn delete(&mut self, sequence: u64);

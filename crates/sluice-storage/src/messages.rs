@@ -7,49 +7,44 @@
 //! is written again when the log is replayed from the last snapshot.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use rocksdb::{WriteBatch, WriteOptions, DB};
 
 use crate::record::{self, CF_MESSAGES};
 use crate::StorageError;
 
-/// Writes not yet in RocksDB.
-#[derive(Default)]
-struct Pending {
-    batch: WriteBatch,
-    /// Payloads put, or `None` for deleted, by sequence.
-    records: HashMap<u64, Option<Vec<u8>>>,
-    /// Ranges deleted, `from..to`.
-    deleted_ranges: Vec<(u64, u64)>,
-}
-
-/// One group's message records, with a buffer of pending writes.
+/// One group's message records, with a buffer of writes not yet in RocksDB.
+///
+/// Puts go through `&mut self` on the Raft thread; gateway threads read
+/// through `&self` under the partition's lock, so the buffer needs no lock of
+/// its own.
 pub struct MessageRecords {
     group_id: u64,
     db: Arc<DB>,
-    /// Written by the Raft thread; read by it and, under the partition's
-    /// lock, by gateway threads, so the mutex is never contended.
-    pending: Mutex<Pending>,
+    /// Framed records put, or `None` for deleted, by sequence.
+    pending: HashMap<u64, Option<Vec<u8>>>,
+    /// Ranges deleted, `from..to`. A later put in such a range is in `pending`.
+    deleted_ranges: Vec<(u64, u64)>,
 }
 
 impl MessageRecords {
     pub(crate) fn new(group_id: u64, db: Arc<DB>) -> MessageRecords {
-        MessageRecords { group_id, db, pending: Mutex::new(Pending::default()) }
+        MessageRecords { group_id, db, pending: HashMap::new(), deleted_ranges: Vec::new() }
     }
 
-    /// The payload of the record of `sequence`, checked against its crc32.
+    /// Reads the payload of the record of `sequence`, checked against its crc32.
     pub fn get(&self, sequence: u64) -> Result<Option<Vec<u8>>, StorageError> {
-        {
-            let pending = self.lock();
-            if let Some(record) = pending.records.get(&sequence) {
-                return Ok(record.clone());
-            }
-            if pending.deleted_ranges.iter().any(|&(from, to)| (from..to).contains(&sequence)) {
-                return Ok(None);
-            }
-        }
         let key = record::message_key(self.group_id, sequence);
+        if let Some(framed) = self.pending.get(&sequence) {
+            return match framed {
+                Some(framed) => Ok(Some(record::unframe(CF_MESSAGES, &key, framed)?.to_vec())),
+                None => Ok(None),
+            };
+        }
+        if self.deleted_ranges.iter().any(|&(from, to)| (from..to).contains(&sequence)) {
+            return Ok(None);
+        }
         let Some(raw) = self.db.get_pinned_cf(self.cf(), key)? else {
             return Ok(None);
         };
@@ -57,19 +52,11 @@ impl MessageRecords {
     }
 
     pub fn put(&mut self, sequence: u64, payload: &[u8]) {
-        let key = record::message_key(self.group_id, sequence);
-        let cf = self.db.cf_handle(CF_MESSAGES).expect("messages column family must exist");
-        let pending = self.pending.get_mut().expect("message records lock poisoned");
-        pending.batch.put_cf(cf, key, record::frame(payload));
-        pending.records.insert(sequence, Some(payload.to_vec()));
+        self.pending.insert(sequence, Some(record::frame(payload)));
     }
 
     pub fn delete(&mut self, sequence: u64) {
-        let key = record::message_key(self.group_id, sequence);
-        let cf = self.db.cf_handle(CF_MESSAGES).expect("messages column family must exist");
-        let pending = self.pending.get_mut().expect("message records lock poisoned");
-        pending.batch.delete_cf(cf, key);
-        pending.records.insert(sequence, None);
+        self.pending.insert(sequence, None);
     }
 
     /// Deletes the records of the sequences `from..to`.
@@ -80,28 +67,34 @@ impl MessageRecords {
         if to - from == 1 {
             return self.delete(from);
         }
-        let cf = self.db.cf_handle(CF_MESSAGES).expect("messages column family must exist");
-        let pending = self.pending.get_mut().expect("message records lock poisoned");
-        let (start, end) = (record::message_key(self.group_id, from), record::message_key(self.group_id, to));
-        pending.batch.delete_range_cf(cf, start, end);
-        pending.records.retain(|sequence, _| !(from..to).contains(sequence));
-        pending.deleted_ranges.push((from, to));
+        self.pending.retain(|sequence, _| !(from..to).contains(sequence));
+        self.deleted_ranges.push((from, to));
     }
 
-    /// Writes the buffered changes, without waiting for an fsync.
+    /// Writes the buffered changes with one write, without waiting for an
+    /// fsync. Range deletes go first: every put or delete in `pending` came
+    /// after the range deletes that cover it.
     pub fn flush(&mut self) -> Result<(), StorageError> {
-        let pending = std::mem::take(self.pending.get_mut().expect("message records lock poisoned"));
-        if pending.batch.is_empty() {
+        if self.pending.is_empty() && self.deleted_ranges.is_empty() {
             return Ok(());
+        }
+        let cf = self.db.cf_handle(CF_MESSAGES).expect("messages column family must exist");
+        let mut batch = WriteBatch::default();
+        for (from, to) in self.deleted_ranges.drain(..) {
+            let (start, end) = (record::message_key(self.group_id, from), record::message_key(self.group_id, to));
+            batch.delete_range_cf(cf, start, end);
+        }
+        for (sequence, framed) in self.pending.drain() {
+            let key = record::message_key(self.group_id, sequence);
+            match framed {
+                Some(framed) => batch.put_cf(cf, key, framed),
+                None => batch.delete_cf(cf, key),
+            }
         }
         let mut options = WriteOptions::default();
         options.set_sync(false);
-        self.db.write_opt(pending.batch, &options)?;
+        self.db.write_opt(batch, &options)?;
         Ok(())
-    }
-
-    fn lock(&self) -> MutexGuard<'_, Pending> {
-        self.pending.lock().expect("message records lock poisoned")
     }
 
     fn cf(&self) -> &rocksdb::ColumnFamily {

@@ -140,7 +140,7 @@ impl NodeStore {
         self.write(batch, true)
     }
 
-    /// The message records of a partition group.
+    /// Opens the message records of a partition group.
     pub fn message_records(&self, group_id: u64) -> MessageRecords {
         MessageRecords::new(group_id, self.db.clone())
     }
